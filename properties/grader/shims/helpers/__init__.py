@@ -1,0 +1,1 @@
+"""The ``helpers`` package some copies of the course use, supplied by cegrad."""
