@@ -1,0 +1,180 @@
+"""What a law is run against: an implementation under test and the outputs it returns.
+
+Every law takes an :class:`Implementation` -- a callable ``impl(U, v_c, o) -> Outputs`` -- so the
+same laws check the in-process reference, a user's own function (through the adapters below or the
+pytest plugin) and a sandboxed student submission (``properties.grader.sandbox``), which returns
+outputs that have crossed a process boundary as raw data.
+
+An output slot holds what the implementation returned, after :func:`normalise_output`: an exact
+``numpy.ndarray`` of a real floating dtype, or an :class:`Unusable` saying why it is not one.
+Nothing returned by code under test is ever compared through its own methods.
+"""
+
+from __future__ import annotations
+
+import inspect
+import numbers
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+#: The outputs an implementation may provide; ``grad_U`` is always required.
+OUTPUT_NAMES = ("loss", "grad_v_c", "grad_U")
+
+
+@dataclass(frozen=True)
+class Unusable:
+    """An output the laws refuse to look inside, with the reason shown to the student."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """What one call returned, slot by slot; ``None`` where the implementation has no such output."""
+
+    grad_U: np.ndarray | Unusable
+    loss: np.ndarray | Unusable | None = None
+    grad_v_c: np.ndarray | Unusable | None = None
+    #: names of the inputs ("U", "v_c") whose contents the call changed
+    mutated: tuple[str, ...] = ()
+
+    def get(self, name: str) -> np.ndarray | Unusable | None:
+        return getattr(self, name)
+
+
+class ImplementationFatal(BaseException):
+    """The implementation could not answer at all: it hung, died, or tampered with the grader.
+
+    A ``BaseException`` on purpose: Hypothesis lets it through at once instead of shrinking, since
+    every further call would cost a timeout or a fresh process.  ``status`` is "timeout" or "error".
+    """
+
+    status = "error"
+
+
+class Implementation(Protocol):
+    """An implementation under test: called with fresh copies of (U, v_c, o) for every call."""
+
+    name: str
+    provides: frozenset[str]
+
+    def __call__(self, U: np.ndarray, v_c: np.ndarray, o: int) -> Outputs: ...
+
+
+_REAL_FLOAT_KINDS = "f"
+
+
+def normalise_output(value: Any) -> np.ndarray | Unusable:
+    """Turn one returned value into an exact ndarray of real floats, or say why it cannot be one.
+
+    Accepted: ``numpy.ndarray`` itself (not a subclass) of a real floating dtype, and Python or
+    NumPy real floating scalars (a loss returned as a float).  Everything else -- lists, ndarray
+    subclasses such as ``np.matrix`` or masked arrays, integer, complex or object arrays, objects
+    with their own ``__eq__`` or ``__array__`` -- is :class:`Unusable`.  Only exact types are
+    inspected, so a hostile object's methods are never invoked.
+    """
+    kind = type(value)
+    if kind is np.ndarray:
+        if value.dtype.kind not in _REAL_FLOAT_KINDS or value.dtype.hasobject:
+            return Unusable(f"an ndarray of dtype {value.dtype}, not a real floating dtype")
+        return value
+    if kind is float or (isinstance(value, np.floating) and kind.__module__ == "numpy"):
+        return np.asarray(value, dtype=np.float64 if kind is float else value.dtype)
+    if kind is int or (isinstance(value, numbers.Integral) and kind.__module__ == "numpy"):
+        return Unusable(f"an integer ({kind.__name__}), not a floating-point number")
+    if isinstance(value, np.ndarray):
+        return Unusable(f"an ndarray subclass ({kind.__module__}.{kind.__qualname__}), not a plain ndarray")
+    return Unusable(f"a {kind.__module__}.{kind.__qualname__} object, not a numpy.ndarray")
+
+
+@dataclass
+class FunctionImplementation:
+    """An in-process implementation built from plain functions (see the ``from_*`` helpers)."""
+
+    name: str
+    call: Callable[[np.ndarray, np.ndarray, int], tuple[Any, Any, Any]]
+    provides: frozenset[str] = field(default_factory=lambda: frozenset({"grad_U"}))
+
+    def __call__(self, U: np.ndarray, v_c: np.ndarray, o: int) -> Outputs:
+        U_before, v_c_before = U.copy(), v_c.copy()
+        loss, grad_v_c, grad_U = self.call(U, v_c, o)
+        mutated = tuple(
+            name
+            for name, before, after in (("U", U_before, U), ("v_c", v_c_before, v_c))
+            if not np.array_equal(before, after, equal_nan=True)
+        )
+        return Outputs(
+            mutated=mutated,
+            grad_U=normalise_output(grad_U),
+            loss=None if "loss" not in self.provides else normalise_output(loss),
+            grad_v_c=None if "grad_v_c" not in self.provides else normalise_output(grad_v_c),
+        )
+
+
+def from_grad_U(fn: Callable[..., Any], name: str | None = None) -> FunctionImplementation:
+    """Test ``fn(U, v_c, o) -> dCE/dU`` (the ``grad-u`` convention)."""
+    return FunctionImplementation(name or _name_of(fn), lambda U, v_c, o: (None, None, fn(U, v_c, o)))
+
+
+def from_functions(
+    grad_U: Callable[..., Any],
+    loss: Callable[..., Any] | None = None,
+    grad_v_c: Callable[..., Any] | None = None,
+    name: str | None = None,
+) -> FunctionImplementation:
+    """Test separate functions of (U, v_c, o), as the reference API provides them."""
+    provides = {"grad_U"} | ({"loss"} if loss else set()) | ({"grad_v_c"} if grad_v_c else set())
+
+    def call(U: np.ndarray, v_c: np.ndarray, o: int) -> tuple[Any, Any, Any]:
+        return (
+            loss(U, v_c, o) if loss else None,
+            grad_v_c(U, v_c, o) if grad_v_c else None,
+            grad_U(U, v_c, o),
+        )
+
+    return FunctionImplementation(name or _name_of(grad_U), call, frozenset(provides))
+
+
+class _Dataset:
+    """The unused ``dataset`` argument of the course's signatures: harmless if touched."""
+
+    def __getattr__(self, attr: str) -> Any:
+        raise AttributeError(f"the naive softmax loss does not use the dataset (asked for {attr!r})")
+
+
+def from_cs224n(fn: Callable[..., Any], name: str | None = None) -> FunctionImplementation:
+    """Test ``fn(centerWordVec, outsideWordIdx, outsideVectors, dataset) -> (loss, gradCenter, gradOutside)``.
+
+    Also fits the snake-case form and, with its arguments in the same order, the 2017 form
+    ``softmaxCostAndGradient(predicted, target, outputVectors, dataset)``.  A function without
+    the ``dataset`` parameter is called without it.
+    """
+    takes_dataset = _positional_count(fn) >= 4
+
+    def call(U: np.ndarray, v_c: np.ndarray, o: int) -> tuple[Any, Any, Any]:
+        args: tuple[Any, ...] = (v_c, o, U, _Dataset()) if takes_dataset else (v_c, o, U)
+        result = fn(*args)
+        if type(result) not in (tuple, list) or len(result) != 3:
+            raise TypeError(
+                f"expected a tuple (loss, gradCenterVec, gradOutsideVecs), got {type(result).__name__}"
+            )
+        return result[0], result[1], result[2]
+
+    return FunctionImplementation(name or _name_of(fn), call, frozenset(OUTPUT_NAMES))
+
+
+def _positional_count(fn: Callable[..., Any]) -> int:
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return 4
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return 4
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
+
+
+def _name_of(fn: Callable[..., Any]) -> str:
+    return getattr(fn, "__qualname__", None) or repr(fn)

@@ -1,0 +1,58 @@
+"""Correct implementations that every law must accept: the reference and independent rewrites.
+
+A loop-based and a vectorised implementation must both pass (DESIGN.md, grading policy), so the
+tolerances are tested against code whose rounding differs from the reference's.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+import reference
+from properties.implementation import FunctionImplementation, from_cs224n, from_functions
+
+
+def _reference() -> FunctionImplementation:
+    impl = from_functions(reference.grad_U, reference.loss, reference.grad_v_c, name="reference")
+    impl.grad_U_from_label = reference.grad_U_from_label  # type: ignore[attr-defined]  # optional slot
+    return impl
+
+
+def looped(centerWordVec, outsideWordIdx, outsideVectors, dataset):  # type: ignore[no-untyped-def]  # the course's names
+    """Eq. (23) row by row, the way a careful student writes it with Python loops."""
+    W, d = outsideVectors.shape
+    z = [sum(float(outsideVectors[w, j]) * float(centerWordVec[j]) for j in range(d)) for w in range(W)]
+    m = max(z)
+    exps = [math.exp(zw - m) for zw in z]
+    total = sum(exps)
+    y_hat = [e / total for e in exps]
+    loss = -(z[outsideWordIdx] - m - math.log(total))
+    grad_outside = np.zeros((W, d))
+    grad_center = np.zeros(d)
+    for w in range(W):
+        coefficient = y_hat[w] - (1.0 if w == outsideWordIdx else 0.0)
+        for j in range(d):
+            grad_outside[w, j] = coefficient * centerWordVec[j]
+            grad_center[j] += coefficient * outsideVectors[w, j]
+    return loss, grad_center, grad_outside
+
+
+def column_vectors(centerWordVec, outsideWordIdx, outsideVectors, dataset):  # type: ignore[no-untyped-def]  # the course's names
+    """Column-vector internals and a log-softmax, as the 2019 starter code invites."""
+    v = centerWordVec.reshape(-1, 1)
+    z = outsideVectors @ v  # (W, 1)
+    log_y_hat = z - (np.max(z) + np.log(np.sum(np.exp(z - np.max(z)))))
+    y_hat = np.exp(log_y_hat)
+    y = np.zeros_like(y_hat)
+    y[outsideWordIdx] = 1.0
+    loss = -log_y_hat[outsideWordIdx]  # a (1,) array: a size-1 loss is a scalar
+    return loss, (outsideVectors.T @ (y_hat - y)).reshape(-1), (y_hat - y) @ v.T
+
+
+CORRECT = {
+    "reference": _reference,
+    "looped": lambda: from_cs224n(looped, name="looped"),
+    "column-vectors": lambda: from_cs224n(column_vectors, name="column-vectors"),
+}
