@@ -1,0 +1,534 @@
+"""The grader's side of the sandbox: a student submission as an :class:`Implementation`.
+
+:class:`SandboxedImplementation` runs the submission in a child process
+(:mod:`properties.grader.child`) and is called like any other implementation, so the laws never
+know the difference.  The child gets fresh copies of the inputs and sends raw arrays back over
+pipes of its own (:mod:`properties.grader.protocol`); its stdout and stderr are captured apart,
+capped, and only ever shown as the student's output.
+
+What can go wrong, and what the caller sees:
+
+* the submission's function raised -> :class:`SubmissionRaised` (an ordinary ``Exception``:
+  the law fails on that input and Hypothesis may shrink it);
+* it hung, died (``os._exit``, ``exit()``, a memory or CPU limit), tried something the sandbox
+  forbids, or broke the protocol -> a :class:`SandboxFatal` (``CallTimeout``, ``ChildDied``,
+  ``Tampering``, ``ProtocolViolation``).  These are ``BaseException`` so Hypothesis stops at once
+  rather than re-running the damage while shrinking; the child is killed and the next call
+  transparently starts a fresh one;
+* the module cannot be imported at all -> :class:`LoadFailed` from :meth:`start` (the caller may
+  retry with ``mode="extracted"``).
+
+Every call compares the child's post-call U and v_c with what was sent, bit for bit, and names
+the changed ones in ``Outputs.mutated`` (also kept as
+:attr:`SandboxedImplementation.last_call_mutated`, set even when the call then raised).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import weakref
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from properties.grader.protocol import (
+    FrameReader,
+    Message,
+    ProtocolViolation,
+    SandboxFatal,
+    encode,
+    wait_readable,
+    wait_ready,
+)
+from properties.implementation import OUTPUT_NAMES, Outputs, Unusable, normalise_output
+
+__all__ = [
+    "CallTimeout",
+    "ChildDied",
+    "Limits",
+    "LoadFailed",
+    "LoadInfo",
+    "ProtocolViolation",
+    "SandboxFatal",
+    "SandboxedImplementation",
+    "SubmissionRaised",
+    "Tampering",
+]
+
+#: Conventions whose function is ``fn(centerWordVec, outsideWordIdx, outsideVectors[, dataset])``.
+CS224N_FAMILY = ("cs224n", "cs224n-snake", "cs224n-2017")
+CONVENTIONS = (*CS224N_FAMILY, "grad-u")
+SHIM_DIR = Path(__file__).resolve().parent / "shims"
+
+MSG_BAD_CONVENTION = "convention: expected one of {choices}, got {got!r}"
+MSG_BAD_MODE = "mode: expected 'module' or 'extracted', got {got!r}"
+MSG_NO_SOURCE = "mode='extracted' needs source_text (see properties.grader.source)"
+MSG_TIMEOUT = "the submission did not return within {seconds:g} s (an infinite loop?)"
+MSG_IMPORT_TIMEOUT = (
+    "importing the submission took longer than {seconds:g} s (a training loop or other slow code at module level?)"
+)
+MSG_DIED = "the submission's process ended during the call ({how})"
+MSG_DIED_AT_IMPORT = "the submission's process ended while being imported ({how})"
+MSG_EXIT_IN_CALL = "the submission called exit({code}) during the call"
+MSG_TAMPERING = "the submission tried something the grader forbids: {what}"
+MSG_RESTART_FAILED = "could not restart the submission after an earlier failure: {reason}"
+MSG_RAISED = "{type}: {message}"
+MSG_OUTPUT_TRUNCATED = "\n[... output truncated after {limit} bytes]"
+MSG_MISSING_OUTPUT = "the submission's process sent no value for this output"
+
+_PIPE_BYTES = 1 << 20
+_ENV_THREADS = (
+    "OPENBLAS_NUM_THREADS",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "BLIS_NUM_THREADS",
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for one submission's process."""
+
+    call_seconds: float = 10.0  # wall clock per call, including the round trip
+    import_seconds: float = 15.0  # wall clock from spawn to loaded (interpreter + numpy ~0.2 s)
+    memory_bytes: int = 2 << 30  # RLIMIT_AS; numpy + OpenBLAS with one thread need ~0.5 GiB
+    cpu_seconds: int = 300  # RLIMIT_CPU over the child's life; cumulative, hence generous
+    file_bytes: int = 16 << 20  # RLIMIT_FSIZE: what the submission may write to its scratch dir
+    output_bytes: int = 64 * 1024  # captured stdout + stderr kept for the report
+
+
+@dataclass(frozen=True)
+class LoadInfo:
+    """How the submission was loaded."""
+
+    mode: Literal["module", "extracted"]
+    shims: tuple[str, ...]  # course helper modules the grader supplied (imported from shims/)
+    output: str  # captured output so far (import-time prints)
+    blocked: tuple[str, ...]  # forbidden actions attempted (and survived) at import time
+
+
+class SubmissionRaised(Exception):
+    """The submission's function raised; ``type_name``, ``message`` and ``traceback`` say how.
+
+    Raised as a subclass named after the student's exception (see :func:`submission_raised`), so
+    ``f"{type(e).__name__}: {e}"`` reads "ZeroDivisionError: division by zero" as it would in
+    process, while ``except SubmissionRaised`` still catches it.
+    """
+
+    def __init__(self, type_name: str, message: str, traceback: str = "") -> None:
+        super().__init__(message)
+        self.type_name, self.message, self.traceback = type_name, message, traceback
+
+    def describe(self) -> str:
+        """ "Type: message" as Python prints it."""
+        return MSG_RAISED.format(type=self.type_name, message=self.message)
+
+
+_RAISED_CLASSES: dict[str, type[SubmissionRaised]] = {}
+
+
+def submission_raised(type_name: str, message: str, traceback: str = "") -> SubmissionRaised:
+    """A :class:`SubmissionRaised` whose class is named ``type_name`` (when that is an identifier)."""
+    if not type_name.replace(".", "_").isidentifier():
+        return SubmissionRaised(type_name, message, traceback)
+    if type_name not in _RAISED_CLASSES:
+        _RAISED_CLASSES[type_name] = type(type_name.rpartition(".")[2], (SubmissionRaised,), {})
+    return _RAISED_CLASSES[type_name](type_name, message, traceback)
+
+
+class LoadFailed(Exception):
+    """The submission could not be loaded; ``reason`` is shown to the student."""
+
+    def __init__(self, reason: str, traceback: str = "", output: str = "") -> None:
+        super().__init__(reason)
+        self.reason, self.traceback, self.output = reason, traceback, output
+
+
+class CallTimeout(SandboxFatal):
+    """A call ran past :attr:`Limits.call_seconds`."""
+
+    status = "timeout"
+
+
+class ChildDied(SandboxFatal):
+    """The child ended during a call: ``exit()``, ``os._exit``, a signal, a resource limit."""
+
+
+class Tampering(SandboxFatal):
+    """The submission tried something forbidden (new processes, writes outside scratch, ...)."""
+
+
+@dataclass
+class _Child:
+    """One running child process and the parent's ends of its pipes."""
+
+    proc: subprocess.Popen[bytes]
+    to_child: int
+    from_child: int
+    output: int
+    scratch: str
+    reader: FrameReader = field(default_factory=FrameReader)
+    output_open: bool = True
+
+    def kill(self) -> None:
+        # The whole session: whatever the submission managed to start dies with it.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=5)
+        for fd in (self.to_child, self.from_child, self.output):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def how_it_ended(self) -> str:
+        try:
+            code = self.proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return "it closed its channel but kept running"
+        if code < 0:
+            name = signal.Signals(-code).name
+            hint = {
+                "SIGXCPU": ": CPU time limit",
+                "SIGKILL": ": killed, often the memory limit",
+                "SIGSEGV": ": crashed, often memory exhaustion",
+                "SIGXFSZ": ": file size limit",
+            }
+            return f"signal {name}{hint.get(name, '')}"
+        return f"exit status {code}"
+
+
+class SandboxedImplementation:
+    """A submission's function run in a sandboxed child process; an :class:`Implementation`.
+
+    ``convention_name`` is one of :data:`CONVENTIONS`; ``function_name`` the function to call.
+    ``mode="module"`` imports ``path`` as a module (its ``__main__`` block does not run);
+    ``mode="extracted"`` executes ``source_text`` instead (from ``properties.grader.source``),
+    with the submission's folder and the shims on the path as in module mode.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        convention_name: str,
+        function_name: str,
+        *,
+        mode: Literal["module", "extracted"] = "module",
+        source_text: str | None = None,
+        allow_imports: tuple[str, ...] = (),
+        limits: Limits = Limits(),  # frozen, so one shared default is safe
+    ) -> None:
+        if convention_name not in CONVENTIONS:
+            raise ValueError(MSG_BAD_CONVENTION.format(choices=", ".join(CONVENTIONS), got=convention_name))
+        if mode not in ("module", "extracted"):
+            raise ValueError(MSG_BAD_MODE.format(got=mode))
+        if mode == "extracted" and source_text is None:
+            raise ValueError(MSG_NO_SOURCE)
+        self.path = Path(path).resolve()
+        self.convention_name = convention_name
+        self.function_name = function_name
+        self.mode = mode
+        self.source_text = source_text
+        self.allow_imports = tuple(allow_imports)
+        self.limits = limits
+        self.name = f"{self.path.name}:{function_name}"
+        self.provides = frozenset({"grad_U"} if convention_name == "grad-u" else OUTPUT_NAMES)
+        #: Calls answered (including those that raised) and their total wall-clock seconds.
+        self.calls = 0
+        self.total_seconds = 0.0
+        #: Names of the inputs ("U", "v_c") the last call changed in place; () when none.
+        self.last_call_mutated: tuple[str, ...] = ()
+        self._child: _Child | None = None
+        self._finalizer: weakref.finalize[Any, Any] | None = None
+        self._load_info: LoadInfo | None = None
+        self._seq = 0
+        self._output = bytearray()
+        self._output_truncated = False
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> LoadInfo:
+        """Start the child and load the submission, unless already running; raises LoadFailed."""
+        if self._child is not None and self._load_info is not None:
+            return self._load_info
+        child = self._spawn()
+        self._send(
+            child,
+            "load",
+            {
+                "mode": self.mode,
+                "path": str(self.path),
+                "function": self.function_name,
+                "convention": "grad-u" if self.convention_name == "grad-u" else "cs224n",
+                "shim_dir": str(SHIM_DIR),
+                "allow_imports": list(self.allow_imports),
+                "source": self.source_text,
+            },
+            time.monotonic() + self.limits.import_seconds,
+        )
+        try:
+            reply = self._receive(child, time.monotonic() + self.limits.import_seconds)
+        except CallTimeout:
+            self._discard()
+            raise LoadFailed(
+                MSG_IMPORT_TIMEOUT.format(seconds=self.limits.import_seconds), output=self.captured_output()
+            ) from None
+        except ChildDied as exc:
+            self._discard()
+            raise LoadFailed(MSG_DIED_AT_IMPORT.format(how=exc.args[0]), output=self.captured_output()) from None
+        except ProtocolViolation as exc:
+            self._discard()
+            raise LoadFailed(str(exc), output=self.captured_output()) from None
+        if reply.kind == "load_failed":
+            self._discard()
+            f = reply.fields
+            raise LoadFailed(
+                MSG_RAISED.format(type=_text(f.get("type")), message=_text(f.get("message"))),
+                traceback=_text(f.get("traceback")),
+                output=self.captured_output(),
+            )
+        if reply.kind != "loaded":
+            self._discard()
+            raise LoadFailed(f"unexpected first message {reply.kind!r} from the submission's process")
+        self._load_info = LoadInfo(
+            mode=self.mode,
+            shims=_texts(reply.fields.get("shims")),
+            output=self.captured_output(),
+            blocked=_texts(reply.fields.get("blocked")),
+        )
+        return self._load_info
+
+    def close(self) -> None:
+        """Kill the child (and anything in its session) and remove its scratch directory."""
+        self._discard()
+
+    def __enter__(self) -> SandboxedImplementation:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def captured_output(self) -> str:
+        """Everything the submission printed so far, capped at :attr:`Limits.output_bytes`."""
+        if self._child is not None:
+            self._drain_output(self._child)
+        text = self._output.decode("utf-8", "replace")
+        if self._output_truncated:
+            text += MSG_OUTPUT_TRUNCATED.format(limit=self.limits.output_bytes)
+        return text
+
+    # -- the Implementation protocol -------------------------------------------------------------
+
+    def __call__(self, U: np.ndarray, v_c: np.ndarray, o: int) -> Outputs:
+        if self._child is None:
+            try:
+                self.start()
+            except LoadFailed as exc:
+                raise ChildDied(MSG_RESTART_FAILED.format(reason=exc.reason)) from None
+        child = self._child
+        assert child is not None  # start() either set it or raised
+        sent = {"U": np.array(U, order="C", copy=True), "v_c": np.array(v_c, order="C", copy=True)}
+        self._seq += 1
+        self.last_call_mutated = ()
+        began = time.monotonic()
+        deadline = began + self.limits.call_seconds
+        try:
+            self._send(child, "call", {"seq": self._seq, "o": int(o)}, deadline, sent)
+            reply = self._receive(child, deadline)
+            self._check_reply(reply)
+        except SandboxFatal:
+            self._discard()
+            raise
+        finally:
+            self.calls += 1
+            self.total_seconds += time.monotonic() - began
+        fields = reply.fields
+        if reply.kind == "exited":
+            self._discard()
+            raise ChildDied(MSG_EXIT_IN_CALL.format(code=_text(fields.get("code"))))
+        self.last_call_mutated = mutated = self._mutated(sent, reply)
+        blocked = _texts(fields.get("blocked"))
+        if blocked:
+            self._discard()
+            raise Tampering(MSG_TAMPERING.format(what="; ".join(dict.fromkeys(blocked))))
+        if reply.kind == "raised":
+            raise submission_raised(_text(fields.get("type")), _text(fields.get("message")), _text(fields.get("traceback")))
+        return self._outputs(reply, mutated)
+
+    # -- internals -------------------------------------------------------------------------------
+
+    def _spawn(self) -> _Child:
+        scratch = tempfile.mkdtemp(prefix="cegrad-scratch-")
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        output_r, output_w = os.pipe()
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            "HOME": scratch,
+            "PYTHONHASHSEED": "0",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONIOENCODING": "utf-8",
+            **dict.fromkeys(_ENV_THREADS, "1"),
+        }
+        # -s -P is -I without -E: the environment is ours alone, and -E would drop PYTHONHASHSEED.
+        argv = [
+            sys.executable, "-s", "-P", "-m", "properties.grader.child",
+            "--in-fd", str(to_child_r), "--out-fd", str(from_child_w), "--scratch", scratch,
+            "--memory-bytes", str(self.limits.memory_bytes),
+            "--cpu-seconds", str(self.limits.cpu_seconds),
+            "--file-bytes", str(self.limits.file_bytes),
+        ]  # fmt: skip
+        try:
+            proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=output_w,
+                stderr=output_w,
+                pass_fds=(to_child_r, from_child_w),
+                env=env,
+                cwd=scratch,
+                start_new_session=True,
+            )
+        finally:
+            for fd in (to_child_r, from_child_w, output_w):
+                os.close(fd)
+        for fd in (to_child_w, from_child_r, output_r):
+            os.set_blocking(fd, False)
+            # Bigger pipes, fewer round trips for a large U; best effort (Linux only, capped by
+            # /proc/sys/fs/pipe-max-size).
+            with contextlib.suppress(OSError, AttributeError):
+                fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+        child = _Child(proc, to_child_w, from_child_r, output_r, scratch)
+        self._child = child
+        self._finalizer = weakref.finalize(self, child.kill)
+        return child
+
+    def _discard(self) -> None:
+        child, self._child, self._load_info = self._child, None, None
+        if child is not None:
+            self._drain_output(child)
+            child.kill()
+        if self._finalizer is not None:
+            self._finalizer.detach()
+            self._finalizer = None
+
+    def _send(
+        self,
+        child: _Child,
+        kind: str,
+        fields: dict[str, Any],
+        deadline: float,
+        arrays: dict[str, np.ndarray] | None = None,
+    ) -> None:
+        view = memoryview(encode(kind, fields, arrays))
+        while view:
+            try:
+                view = view[os.write(child.to_child, view) :]
+                continue
+            except BlockingIOError:
+                pass
+            except BrokenPipeError:
+                raise ChildDied(MSG_DIED.format(how=child.how_it_ended())) from None
+            # The pipe is full: wait until the child reads, draining its output meanwhile so it
+            # cannot block on a full stdout; a child that never reads is stuck, hence the deadline.
+            ready = wait_ready(child.to_child, [child.output] if child.output_open else [], deadline)
+            if not ready:
+                raise CallTimeout(MSG_TIMEOUT.format(seconds=self.limits.call_seconds))
+            self._drain_output(child)
+
+    def _receive(self, child: _Child, deadline: float) -> Message:
+        while True:
+            message = child.reader.next_message()
+            if message is not None:
+                return message
+            fds = [child.from_child, child.output] if child.output_open else [child.from_child]
+            ready = wait_readable(fds, deadline)
+            if not ready:
+                raise CallTimeout(MSG_TIMEOUT.format(seconds=self.limits.call_seconds))
+            if child.output in ready:
+                self._drain_output(child)
+            if child.from_child in ready:
+                try:
+                    data = os.read(child.from_child, 1 << 20)
+                except BlockingIOError:
+                    continue
+                if not data:
+                    raise ChildDied(MSG_DIED.format(how=child.how_it_ended()))
+                child.reader.feed(data)
+
+    def _drain_output(self, child: _Child) -> None:
+        while True:
+            try:
+                data = os.read(child.output, 1 << 16)
+            except (BlockingIOError, OSError):
+                return
+            if not data:
+                child.output_open = False  # else poll reports the closed pipe ready forever
+                return
+            room = self.limits.output_bytes - len(self._output)
+            if len(data) > room:
+                self._output_truncated = True
+            self._output += data[: max(room, 0)]
+
+    def _check_reply(self, reply: Message) -> None:
+        fields = reply.fields
+        if reply.kind not in ("result", "raised", "exited") or fields.get("seq") != self._seq:
+            raise ProtocolViolation(f"expected the reply to call {self._seq}, got {reply.kind!r} for {fields.get('seq')!r}")
+
+    def _mutated(self, sent: dict[str, np.ndarray], reply: Message) -> tuple[str, ...]:
+        unsendable = _texts(reply.fields.get("unsendable"))
+        mutated = []
+        for name, before in sent.items():
+            after = reply.arrays.get(f"{name}_after")
+            # Bit for bit: writing -0.0 over 0.0, or a different NaN, is still a change.
+            same = (
+                f"{name}_after" not in unsendable
+                and after is not None
+                and (after.dtype, after.shape) == (before.dtype, before.shape)
+                and after.tobytes() == before.tobytes()
+            )
+            if not same:
+                mutated.append(name)
+        return tuple(mutated)
+
+    def _outputs(self, reply: Message, mutated: tuple[str, ...]) -> Outputs:
+        slots = reply.fields.get("slots")
+        if type(slots) is not dict:
+            raise ProtocolViolation("the reply has no slots")
+        values: dict[str, np.ndarray | Unusable | None] = {}
+        for name in OUTPUT_NAMES:
+            if name not in self.provides:
+                values[name] = None
+                continue
+            slot = slots.get(name)
+            if type(slot) is dict and "unusable" in slot:
+                values[name] = Unusable(_text(slot["unusable"]))
+            elif type(slot) is dict and slot.get("array") == name and name in reply.arrays:
+                # Rebuilt here from raw bytes, so an exact ndarray; integers become Unusable.
+                values[name] = normalise_output(reply.arrays[name])
+            else:
+                values[name] = Unusable(MSG_MISSING_OUTPUT)
+        grad_U = values["grad_U"]
+        assert grad_U is not None  # every convention provides grad_U
+        return Outputs(grad_U=grad_U, loss=values["loss"], grad_v_c=values["grad_v_c"], mutated=mutated)
+
+
+def _text(value: Any) -> str:
+    return value if type(value) is str else ""
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    return tuple(v for v in value if type(v) is str) if type(value) is list else ()
