@@ -230,7 +230,7 @@ def test_slow_import_such_as_a_training_loop_times_out(tmp_path):
         ("reference", "importing 'reference' is not allowed"),
         ("properties.laws", "importing 'properties' is not allowed"),
         ("autograd", "--allow-import autograd"),
-        ("ctypes", "importing 'ctypes' is not allowed"),
+        ("_posixsubprocess", "importing '_posixsubprocess' is not allowed"),
     ],
 )
 def test_forbidden_imports_fail_the_load_with_a_clear_message(tmp_path, module, message):
@@ -365,6 +365,20 @@ def test_reading_the_reference_by_path_is_blocked(tmp_path, inputs):
         impl(*inputs)
 
 
+def test_reading_the_parents_environment_through_proc_is_blocked(tmp_path, inputs):
+    body = "    import os\n    return open(f'/proc/{os.getppid()}/environ').read()\n"
+    impl = sandbox(write(tmp_path, cs224n_source(body=body)))
+    with impl, pytest.raises(Tampering, match="another process"):
+        impl(*inputs)
+
+
+def test_a_file_named_like_a_stdlib_module_is_still_graded(tmp_path, inputs):
+    U, v_c, o = inputs
+    with sandbox(write(tmp_path, cs224n_source(), name="json.py")) as impl:
+        out = impl(U, v_c, o)
+    np.testing.assert_allclose(out.grad_U, expected(U, v_c, o)[2], rtol=1e-12)
+
+
 def test_importing_the_reference_inside_the_call_is_blocked_even_by_importlib(tmp_path, inputs):
     body = "    import importlib\n    return importlib.import_module('reference').grad_U(0, 0, 0)\n"
     with (
@@ -385,6 +399,22 @@ def test_sockets_and_raising_limits_are_blocked(tmp_path, inputs, attack):
     body = f"    {attack}\n" + CORRECT_BODY
     with sandbox(write(tmp_path, cs224n_source(body=body))) as impl, pytest.raises(Tampering):
         impl(*inputs)
+
+
+def test_ctypes_imports_but_cannot_load_or_call_c_code(tmp_path, inputs):
+    body = "    return ctypes.CDLL('libc.so.6').getpid()\n"
+    impl = sandbox(write(tmp_path, cs224n_source("import ctypes", body)))
+    with impl, pytest.raises(Tampering, match="through ctypes"):
+        impl(*inputs)
+
+
+def test_scipy_helpers_work_in_the_sandbox(tmp_path, inputs):
+    pytest.importorskip("scipy")
+    body = CORRECT_BODY.replace("    p = np.exp(z - z.max())\n    p /= p.sum()\n", "    p = softmax(z)\n")
+    U, v_c, o = inputs
+    with sandbox(write(tmp_path, cs224n_source("from scipy.special import softmax", body))) as impl:
+        out = impl(U, v_c, o)
+    np.testing.assert_allclose(out.grad_U, expected(U, v_c, o)[2], rtol=1e-12)
 
 
 def test_a_fake_report_on_stdout_stays_in_the_capped_captured_output(tmp_path, inputs):

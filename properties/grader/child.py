@@ -5,12 +5,14 @@ Run by :mod:`properties.grader.sandbox` as ``python -I -m properties.grader.chil
 
 1. applies resource limits (address space, CPU seconds, file size, no core dumps, no new
    processes where not root) and moves into the scratch directory;
-2. imports numpy with ``ctypes`` hidden, so numpy binds no ctypes module the submission could
-   borrow, and reads the ``load`` message (mode, path, function, allowed imports);
+2. imports numpy with ``ctypes`` hidden, so numpy binds no ctypes module (a submission that
+   wants ctypes must import it, and its dlopen/dlsym are blocked), and reads the ``load``
+   message (mode, path, function, allowed imports);
 3. drops the grader's own modules and the process-spawning ones from ``sys.modules`` and installs
    an audit hook (which cannot be removed) that blocks new processes, signals to other processes,
-   sockets, ctypes, threads, changing limits, writes outside the scratch directory, reads of the
-   grader's and the autodiff libraries' files, and forbidden imports;
+   sockets, loading C code through ctypes, changing limits, writes outside the scratch directory,
+   reads of the grader's and the autodiff libraries' files and of other processes' /proc
+   entries, and forbidden imports;
 4. loads the submission (a module named after its file, so its ``__main__`` block does not run,
    or an extracted source text) and serves ``call`` messages until the parent closes the channel.
 
@@ -32,8 +34,9 @@ from typing import Any
 #: Top-level modules a submission may not import unless the instructor allows them by name.
 AUTODIFF_MODULES = ("autograd", "jax", "jaxlib", "torch", "tensorflow")
 GRADER_MODULES = ("reference", "properties", "cegrad")
-#: Modules that would hand out process creation or raw memory access past the audit events.
-RISKY_MODULES = ("_posixsubprocess", "ctypes", "_ctypes")
+#: Forks without an audit event (subprocess keeps working: it is loaded first and audited).
+#: ctypes is not here: scipy needs it at import; its dlopen/dlsym events are blocked instead.
+RISKY_MODULES = ("_posixsubprocess",)
 
 MSG_IMPORT_AUTODIFF = (
     "cegrad: importing {name!r} is not allowed: derive the gradient by hand "
@@ -144,6 +147,7 @@ def make_audit_hook(
     for name in allowed_imports:
         forbidden_imports.pop(name, None)
     own_pid = os.getpid()
+    own_pid_text = str(own_pid)
 
     def resolve(
         path: Any,
@@ -227,6 +231,10 @@ def make_audit_hook(
                 block(f"writing to {resolved} (outside the scratch directory)")
             if under(resolved, forbidden_dirs) and not under(resolved, readable_dirs):
                 block(f"reading the grader's or an autodiff library's file {resolved}")
+            proc_pid = resolved[6:].partition("/")[0] if resolved.startswith("/proc/") else ""
+            if proc_pid.isdigit() and proc_pid != own_pid_text:
+                # Another process's environ, memory or open files (the grader's among them).
+                block(f"reading another process's {resolved}")
         elif event == "import":
             top = _str(args[0]).partition(".")[0]
             message = forbidden_imports.get(top)
@@ -237,8 +245,9 @@ def make_audit_hook(
         elif event in ("os.kill", "os.killpg"):
             if args[0] not in (own_pid, 0):
                 block(f"sending a signal to process {args[0]}")
-        elif event.startswith("ctypes."):
-            block(f"raw memory and C calls ({event})")
+        elif event.startswith("ctypes.") and not (event == "ctypes.dlopen" and args[0] is None):
+            # dlopen(None) is ctypes' own import (ctypes.pythonapi); symbols from it need dlsym.
+            block(f"loading or calling C code through ctypes ({event})")
         elif event in _FS_EVENTS:
             for index in _FS_EVENTS[event]:
                 if index < _len(args):
@@ -288,7 +297,7 @@ class _BuiltinsGuard:
 
 def _drop_modules(keep_allowed: frozenset[str]) -> None:
     """Forget the grader's and the risky modules, so importing them again is an audited import."""
-    doomed = set(AUTODIFF_MODULES) | set(GRADER_MODULES) | set(RISKY_MODULES)
+    doomed = set(AUTODIFF_MODULES) | set(GRADER_MODULES) | set(RISKY_MODULES) | {"ctypes", "_ctypes"}
     for name in list(sys.modules):
         top = name.partition(".")[0]
         if top in doomed and top not in keep_allowed:
@@ -381,7 +390,9 @@ def main(argv: list[str] | None = None) -> None:
             "traceback": submission_frames(exc),
         }
 
-    module_name = stem if stem.isidentifier() else "submission"
+    # A file named json.py or numpy.py must not replace a module the child itself relies on.
+    clashes = stem in sys.modules or stem in sys.stdlib_module_names
+    module_name = stem if stem.isidentifier() and not clashes else "submission"
     _drop_modules(allowed)
     sys.modules["__main__"] = types.ModuleType("__main__")
     sys.path.insert(0, folder)
