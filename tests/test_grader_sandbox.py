@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from properties.grader import protocol
 from properties.grader.sandbox import (
@@ -162,6 +164,19 @@ def test_extracted_mode_grades_the_source_text_when_the_file_cannot_be_imported(
     np.testing.assert_allclose(out.grad_U, expected(U, v_c, o)[2], rtol=1e-12)
 
 
+def test_a_missing_function_is_a_load_failure_naming_it(tmp_path):
+    with pytest.raises(LoadFailed, match="no function named 'softmaxCostAndGradient'"):
+        sandbox(write(tmp_path, cs224n_source()), "cs224n-2017", "softmaxCostAndGradient").start()
+
+
+def test_extracted_source_errors_show_the_extracted_lines(tmp_path, inputs):
+    source = cs224n_source(body="    return 1 / 0\n")
+    impl = sandbox(write(tmp_path, "garbage ("), mode="extracted", source_text=source)
+    with impl, pytest.raises(SubmissionRaised) as caught:
+        impl(*inputs)
+    assert "<extracted from word2vec.py>" in caught.value.traceback and "1 / 0" in caught.value.traceback
+
+
 def test_submission_exception_is_reported_with_its_type_and_own_frames_only(tmp_path, inputs):
     path = write(tmp_path, cs224n_source(body="    return helper()\ndef helper():\n    return 1 / 0\n"))
     with sandbox(path) as impl, pytest.raises(SubmissionRaised) as caught:
@@ -216,6 +231,11 @@ def test_exit_at_import_is_a_load_failure(tmp_path, exit_call):
     assert caught.value.reason.startswith("SystemExit")
 
 
+def test_dying_at_import_is_a_load_failure_with_the_exit_status(tmp_path):
+    with pytest.raises(LoadFailed, match=r"ended while being imported \(exit status 3\)"):
+        sandbox(write(tmp_path, cs224n_source("import os\nos._exit(3)"))).start()
+
+
 def test_slow_import_such_as_a_training_loop_times_out(tmp_path):
     limits = Limits(import_seconds=1.5)
     started = time.monotonic()
@@ -268,6 +288,21 @@ def test_os_exit_in_a_call_is_child_died_and_a_fresh_child_serves_the_next_call(
         out = impl(U, v_c, 1)
     np.testing.assert_allclose(out.grad_U, expected(U, v_c, 1)[2], rtol=1e-12)
     assert impl.calls == 2
+
+
+def test_hypothesis_stops_at_the_first_fatal_error_instead_of_shrinking(tmp_path, inputs):
+    body = "    import os\n    os._exit(0)\n"
+    impl = sandbox(write(tmp_path, cs224n_source(body=body)))
+    U, v_c, _ = inputs
+
+    @settings(max_examples=20, database=None, derandomize=True)
+    @given(st.integers(0, len(U) - 1))
+    def law(o: int) -> None:
+        impl(U, v_c, o)
+
+    with impl, pytest.raises(ChildDied):
+        law()
+    assert impl.calls == 1
 
 
 def test_sys_exit_in_a_call_is_child_died(tmp_path, inputs):

@@ -165,6 +165,8 @@ class CallTimeout(SandboxFatal):
 class ChildDied(SandboxFatal):
     """The child ended during a call: ``exit()``, ``os._exit``, a signal, a resource limit."""
 
+    how = ""  # "exit status 3", "signal SIGKILL: ...", where the process's end was observed
+
 
 class Tampering(SandboxFatal):
     """The submission tried something forbidden (new processes, writes outside scratch, ...)."""
@@ -264,22 +266,23 @@ class SandboxedImplementation:
         if self._child is not None and self._load_info is not None:
             return self._load_info
         child = self._spawn()
-        self._send(
-            child,
-            "load",
-            {
-                "mode": self.mode,
-                "path": str(self.path),
-                "function": self.function_name,
-                "convention": "grad-u" if self.convention_name == "grad-u" else "cs224n",
-                "shim_dir": str(SHIM_DIR),
-                "allow_imports": list(self.allow_imports),
-                "source": self.source_text,
-            },
-            time.monotonic() + self.limits.import_seconds,
-        )
+        deadline = time.monotonic() + self.limits.import_seconds
         try:
-            reply = self._receive(child, time.monotonic() + self.limits.import_seconds)
+            self._send(
+                child,
+                "load",
+                {
+                    "mode": self.mode,
+                    "path": str(self.path),
+                    "function": self.function_name,
+                    "convention": "grad-u" if self.convention_name == "grad-u" else "cs224n",
+                    "shim_dir": str(SHIM_DIR),
+                    "allow_imports": list(self.allow_imports),
+                    "source": self.source_text,
+                },
+                deadline,
+            )
+            reply = self._receive(child, deadline)
         except CallTimeout:
             self._discard()
             raise LoadFailed(
@@ -287,7 +290,7 @@ class SandboxedImplementation:
             ) from None
         except ChildDied as exc:
             self._discard()
-            raise LoadFailed(MSG_DIED_AT_IMPORT.format(how=exc.args[0]), output=self.captured_output()) from None
+            raise LoadFailed(MSG_DIED_AT_IMPORT.format(how=exc.how), output=self.captured_output()) from None
         except ProtocolViolation as exc:
             self._discard()
             raise LoadFailed(str(exc), output=self.captured_output()) from None
@@ -321,7 +324,8 @@ class SandboxedImplementation:
         self.close()
 
     def captured_output(self) -> str:
-        """Everything the submission printed so far, capped at :attr:`Limits.output_bytes`."""
+        """Everything the submission printed so far, over all its children (restarts included),
+        capped at :attr:`Limits.output_bytes`; still readable after :meth:`close`."""
         if self._child is not None:
             self._drain_output(self._child)
         text = self._output.decode("utf-8", "replace")
@@ -332,6 +336,11 @@ class SandboxedImplementation:
     # -- the Implementation protocol -------------------------------------------------------------
 
     def __call__(self, U: np.ndarray, v_c: np.ndarray, o: int) -> Outputs:
+        """Run the submission on copies of (U, v_c, o); starts a (fresh) child when none is running.
+
+        Raises :class:`SubmissionRaised` when the function raised, a :class:`SandboxFatal` when the
+        child could not answer (a failed restart is a :class:`ChildDied`).
+        """
         if self._child is None:
             try:
                 self.start()
@@ -441,7 +450,7 @@ class SandboxedImplementation:
             except BlockingIOError:
                 pass
             except BrokenPipeError:
-                raise ChildDied(MSG_DIED.format(how=child.how_it_ended())) from None
+                raise _died(child) from None
             # The pipe is full: wait until the child reads, draining its output meanwhile so it
             # cannot block on a full stdout; a child that never reads is stuck, hence the deadline.
             ready = wait_ready(child.to_child, [child.output] if child.output_open else [], deadline)
@@ -466,7 +475,7 @@ class SandboxedImplementation:
                 except BlockingIOError:
                     continue
                 if not data:
-                    raise ChildDied(MSG_DIED.format(how=child.how_it_ended()))
+                    raise _died(child)
                 child.reader.feed(data)
 
     def _drain_output(self, child: _Child) -> None:
@@ -524,6 +533,13 @@ class SandboxedImplementation:
         grad_U = values["grad_U"]
         assert grad_U is not None  # every convention provides grad_U
         return Outputs(grad_U=grad_U, loss=values["loss"], grad_v_c=values["grad_v_c"], mutated=mutated)
+
+
+def _died(child: _Child) -> ChildDied:
+    how = child.how_it_ended()
+    error = ChildDied(MSG_DIED.format(how=how))
+    error.how = how
+    return error
 
 
 def _text(value: Any) -> str:
