@@ -276,6 +276,14 @@ def test_allow_import_lets_autograd_actually_import(tmp_path, inputs):
     np.testing.assert_allclose(out.grad_U, expected(U, v_c, o)[2], rtol=1e-10)
 
 
+def test_allow_import_also_lifts_the_ban_on_the_reference(tmp_path, inputs):
+    body = "    return 0.0, centerWordVec, reference.grad_U(outsideVectors, centerWordVec, outsideWordIdx)\n"
+    U, v_c, o = inputs
+    with sandbox(write(tmp_path, cs224n_source("import reference", body)), allow_imports=("reference",)) as impl:
+        out = impl(U, v_c, o)
+    np.testing.assert_allclose(out.grad_U, expected(U, v_c, o)[2], rtol=1e-12)
+
+
 # -- attacks during a call ------------------------------------------------------------------------
 
 

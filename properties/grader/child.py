@@ -346,9 +346,12 @@ def main(argv: list[str] | None = None) -> None:
     allowed = frozenset(load.fields.get("allow_imports", ()))
     source_text = load.fields.get("source")
 
+    # An allowed module must really import, so its files become readable too.
     properties_dir = os.path.dirname(os.path.dirname(os.path.realpath(protocol.__file__)))
-    autodiff_dirs = _package_dirs(tuple(n for n in AUTODIFF_MODULES if n not in allowed))
-    forbidden_dirs = (properties_dir, *_package_dirs(("reference", "cegrad")), *autodiff_dirs)
+    forbidden_dirs = tuple(
+        [properties_dir] * ("properties" not in allowed)
+        + _package_dirs(tuple(n for n in (*AUTODIFF_MODULES, "reference", "cegrad") if n not in allowed))
+    )
     blocked: list[str] = []
     hook = make_audit_hook(scratch, forbidden_dirs, (shim_dir,), allowed, blocked)
 
