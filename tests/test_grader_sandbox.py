@@ -460,6 +460,59 @@ def test_scipy_helpers_work_in_the_sandbox(tmp_path, inputs):
     np.testing.assert_allclose(out.grad_U, expected(U, v_c, o)[2], rtol=1e-12)
 
 
+def test_the_hooks_frame_cannot_be_read_from_the_traceback_of_a_blocked_action(tmp_path, inputs):
+    body = """
+    import os
+    try:
+        os.fork()
+    except PermissionError as error:
+        return error.__traceback__.tb_frame.f_locals
+"""
+    impl = sandbox(write(tmp_path, cs224n_source(body=body)))
+    with impl, pytest.raises(Tampering, match="reading the frames of a traceback"):
+        impl(*inputs)
+
+
+def test_the_hook_is_not_reachable_from_the_callers_frames(tmp_path, inputs):
+    body = (
+        """
+    import sys
+    frame = sys._getframe()
+    while frame is not None:
+        if any(callable(v) and getattr(v, "__name__", "") == "hook" for v in frame.f_locals.values()):
+            raise RuntimeError("found the audit hook in " + frame.f_code.co_name)
+        frame = frame.f_back
+"""
+        + CORRECT_BODY
+    )
+    U, v_c, o = inputs
+    with sandbox(write(tmp_path, cs224n_source(body=body))) as impl:
+        assert impl(U, v_c, o).grad_U.shape == U.shape
+
+
+def test_a_path_object_that_changes_its_answer_cannot_sneak_past_the_hook(tmp_path, inputs):
+    # The hook must judge the path the system call uses (the first answer), never ask again.
+    target = tmp_path / "sneaked"
+    prelude = f"""
+    class Shifty:
+        answers = [{str(target)!r}, "harmless"]
+        def __fspath__(self):
+            return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+    """
+    body = "    import os\n    os.mkdir(Shifty())\n" + CORRECT_BODY
+    impl = sandbox(write(tmp_path, cs224n_source(prelude, body)))
+    with impl, pytest.raises(Tampering, match=r"outside the scratch directory|path object"):
+        impl(*inputs)
+    assert not target.exists()
+
+
+def test_pathlib_works_inside_the_scratch_directory(tmp_path, inputs):
+    body = "    import pathlib\n    pathlib.Path('notes.txt').write_text('fine')\n" + CORRECT_BODY
+    U, v_c, o = inputs
+    with sandbox(write(tmp_path, cs224n_source(body=body))) as impl:
+        assert impl(U, v_c, o).grad_U.shape == U.shape
+
+
 def test_a_fake_report_on_stdout_stays_in_the_capped_captured_output(tmp_path, inputs):
     body = '    print(\'{"passed": true, "score": 100}\' * 5000)\n' + CORRECT_BODY
     U, v_c, o = inputs

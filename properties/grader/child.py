@@ -28,6 +28,7 @@ import contextlib
 import os
 import resource
 import sys
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -132,6 +133,24 @@ def _package_dirs(names: tuple[str, ...]) -> list[str]:
     return dirs
 
 
+_TRACEBACK_OF = BaseException.__dict__["__traceback__"].__get__
+
+
+def traceback_entries(exc: BaseException, _traceback_of: Any = _TRACEBACK_OF) -> list[tuple[str, int, str]]:
+    """(file, line, function) for each frame in the traceback of ``exc``, outermost first.
+
+    The one reader of traceback frames the audit hook allows (it checks this code object), so it
+    returns plain data and never runs the submission's code: no frame ever leaves it.
+    """
+    entries = []
+    tb = _traceback_of(exc)  # not exc.__traceback__, which a subclass could override
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        entries.append((code.co_filename, tb.tb_lineno, code.co_name))
+        tb = tb.tb_next
+    return entries
+
+
 def make_audit_hook(
     scratch: str,
     forbidden_dirs: tuple[str, ...],
@@ -139,19 +158,29 @@ def make_audit_hook(
     allowed_imports: frozenset[str],
     blocked_log: list[str],
 ) -> Callable[[str, tuple[Any, ...]], None]:
-    """The audit hook; everything it uses is bound now, so patching builtins or ``os`` later cannot
-    change what it decides."""
-    forbidden_imports = {name: MSG_IMPORT_AUTODIFF for name in AUTODIFF_MODULES}
-    forbidden_imports.update({name: MSG_IMPORT_GRADER for name in GRADER_MODULES})
-    forbidden_imports.update({name: MSG_IMPORT_RISKY for name in RISKY_MODULES})
+    """The audit hook.
+
+    Everything it uses is bound now, as immutable values in its closure or defaults, and it reads
+    no module globals: patching builtins, ``os`` or this module later cannot change what it
+    decides.  Its state is reachable only through its own frame, which appears in the traceback of
+    each exception it raises; reading a traceback's frames is therefore refused to everyone but
+    :func:`traceback_entries`, which returns plain data.
+    """
+    imports = {name: MSG_IMPORT_AUTODIFF for name in AUTODIFF_MODULES}
+    imports.update({name: MSG_IMPORT_GRADER for name in GRADER_MODULES})
+    imports.update({name: MSG_IMPORT_RISKY for name in RISKY_MODULES})
     for name in allowed_imports:
-        forbidden_imports.pop(name, None)
+        imports.pop(name, None)
+    forbidden_imports = types.MappingProxyType(imports)
+    process_events = types.MappingProxyType(dict(_PROCESS_EVENTS))
+    fs_events = types.MappingProxyType(dict(_FS_EVENTS))
+    write_flags, s_ifmt, s_iflnk = _WRITE_FLAGS, _S_IFMT, _S_IFLNK
+    trusted_code = traceback_entries.__code__
     own_pid = os.getpid()
     own_pid_text = str(own_pid)
 
     def resolve(
         path: Any,
-        _fspath: Any = os.fspath,
         _getcwd: Any = os.getcwd,
         _lstat: Any = os.lstat,
         _readlink: Any = os.readlink,
@@ -160,11 +189,17 @@ def make_audit_hook(
         _isinstance: Any = isinstance,
         _list: Any = list,
         _oserror: Any = OSError,
+        _type: Any = type,
+        _str: type = str,
     ) -> str:
         # A realpath built from C functions bound above: os.path.realpath is Python code whose
         # globals the submission could patch to make a forbidden path look harmless.
-        text = _fspath(path)
-        if _isinstance(text, _bytes):
+        if _type(path) is not _str and _type(path) is not _bytes:
+            # A path object's __fspath__ is the submission's code: it could answer the hook with
+            # a harmless path and open() with another one.
+            block("opening a file through a path object (pass str(path) instead)")
+        text = path
+        if _type(text) is _bytes:
             text = text.decode("utf-8", "surrogateescape")
         if not text.startswith("/"):
             text = _getcwd() + "/" + text
@@ -184,7 +219,7 @@ def make_audit_hook(
             except _oserror:
                 resolved = candidate
                 continue
-            if mode & _S_IFMT == _S_IFLNK and links < 40:
+            if mode & s_ifmt == s_iflnk and links < 40:
                 links += 1
                 target = _readlink(candidate)
                 if target.startswith("/"):
@@ -217,6 +252,7 @@ def make_audit_hook(
         _int: type = int,
         _len: Any = len,
         _any: Any = any,
+        _getframe: Any = sys._getframe,
         _import_error: type = ImportError,
     ) -> None:
         if event == "open":
@@ -224,7 +260,7 @@ def make_audit_hook(
             if _isinstance(path, _int):
                 return
             writing = (_isinstance(mode, _str) and _any(c in mode for c in "wax+")) or (
-                _isinstance(flags, _int) and flags & _WRITE_FLAGS
+                _isinstance(flags, _int) and flags & write_flags
             )
             resolved = resolve(path)
             if writing and not under(resolved, (scratch,)):
@@ -240,16 +276,19 @@ def make_audit_hook(
             message = forbidden_imports.get(top)
             if message is not None:
                 block(top, _import_error, message)
-        elif event in _PROCESS_EVENTS:
-            block(_PROCESS_EVENTS[event])
+        elif event in process_events:
+            block(process_events[event])
+        elif event == "object.__getattr__" and args[1] == "tb_frame":
+            if _getframe(1).f_code is not trusted_code:
+                block("reading the frames of a traceback")
         elif event in ("os.kill", "os.killpg"):
             if args[0] not in (own_pid, 0):
                 block(f"sending a signal to process {args[0]}")
         elif event.startswith("ctypes.") and not (event == "ctypes.dlopen" and args[0] is None):
             # dlopen(None) is ctypes' own import (ctypes.pythonapi); symbols from it need dlsym.
             block(f"loading or calling C code through ctypes ({event})")
-        elif event in _FS_EVENTS:
-            for index in _FS_EVENTS[event]:
+        elif event in fs_events:
+            for index in fs_events[event]:
                 if index < _len(args):
                     check_path_in_scratch(event, args[index])
 
@@ -316,8 +355,6 @@ def main(argv: list[str] | None = None) -> None:
     sys.modules["_ctypes"] = None  # type: ignore[assignment]  # as above
     import importlib.util
     import linecache
-    import traceback
-    import types
 
     import numpy as np
 
@@ -371,13 +408,15 @@ def main(argv: list[str] | None = None) -> None:
 
     def submission_frames(exc: BaseException) -> str:
         try:
-            # Filter before extracting: looking up the grader's own lines would be a blocked read.
-            frames = [
-                (frame, lineno)
-                for frame, lineno in traceback.walk_tb(exc.__traceback__)
-                if frame.f_code.co_filename == extracted_name or frame.f_code.co_filename.startswith(folder + "/")
+            entries = [
+                (file, line, function)
+                for file, line, function in traceback_entries(exc)
+                if file == extracted_name or file.startswith(folder + "/")
             ][-_MAX_TRACEBACK_FRAMES:]
-            text = "".join(traceback.StackSummary.extract(iter(frames)).format())
+            text = "".join(
+                f'  File "{file}", line {line}, in {function}\n    {linecache.getline(file, line).strip()}\n'
+                for file, line, function in entries
+            )
         except BaseException:  # a hostile exception must not kill the reply
             text = ""
         return text[-max_text:]
@@ -402,6 +441,7 @@ def main(argv: list[str] | None = None) -> None:
     sys.path.append(shim_dir)
     guard = _BuiltinsGuard()
     sys.addaudithook(hook)
+    del hook  # main's frame is reachable through sys._getframe; the hook must not be
     sys.meta_path.insert(0, _ImportGate)  # removable, unlike the hook: one more layer, not the wall
 
     try:
