@@ -30,7 +30,6 @@ the truth on special inputs (one-hot y, W = 1, w the last row, v_c = 0), so the 
 chosen such that each erratum is exposed by at least one of them.
 """
 
-# ruff: noqa: RUF001, RUF002, RUF003  -- the seed's math is quoted in Unicode (−, γ, ŷ, ∂) on purpose
 from __future__ import annotations
 
 import argparse

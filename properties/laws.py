@@ -157,17 +157,30 @@ def truth(case: Case) -> Truth:
     )
 
 
+_WORST_RATIO = [0.0]  # the largest error/tolerance seen since reset: hypothesis.target climbs it
+
+
+def reset_worst_ratio() -> None:
+    _WORST_RATIO[0] = 0.0
+
+
+def worst_ratio() -> float:
+    return _WORST_RATIO[0]
+
+
 def mismatch(label: str, expected: np.ndarray, received: np.ndarray, tol: np.ndarray | float) -> str | None:
     """None if |received - expected| ≤ tol everywhere; else the worst entry, numpy.testing-style."""
     expected, received = np.asarray(expected, np.float64), np.asarray(received, np.float64)
     tol = np.broadcast_to(np.asarray(tol, np.float64), expected.shape)
-    with np.errstate(invalid="ignore", over="ignore"):
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         error = np.abs(received - expected)
         bad = ~(error <= tol)  # NaN compares false, so NaN is always bad
+        ratio = np.where(tol > 0, error / np.where(tol > 0, tol, 1.0), np.where(error > 0, np.inf, 0.0))
+        _WORST_RATIO[0] = max(_WORST_RATIO[0], float(np.nan_to_num(ratio, nan=np.inf).max(initial=0.0)))
     if not bad.any():
         return None
     excess = np.where(bad, np.nan_to_num(error / np.maximum(tol, 1e-300), nan=np.inf, posinf=np.inf), -1.0)
-    worst = np.unravel_index(int(np.argmax(excess)), expected.shape) if expected.ndim else ()
+    worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(excess)), expected.shape)) if expected.ndim else ()
     where = f" at {list(worst)}" if expected.ndim else ""
     e, r = float(expected[worst]), float(received[worst])
     rel = abs(r - e) / abs(e) if e else float("inf")
@@ -425,7 +438,8 @@ def matches_eq_23(impl: Implementation, case: Case) -> None:
     "is arbitrary",
     hint="the target row was chosen by position rather than by o (an off-by-one index, or a fixed row)",
     weight=5,
-    strategy=lambda: strategies.cases().flatmap(
+    # W ≤ 300: a permutation is drawn element by element, and shrinking one of 2000 words is slow
+    strategy=lambda: strategies.cases(max_vocab=300).flatmap(
         lambda case: st.tuples(st.just(case), strategies.permutations_of(case.W))),
     examples=((strategies.PINNED[4], np.array([2, 0, 1])),),
 )
@@ -565,14 +579,25 @@ def grad_v_c_law(impl: Implementation, case: Case) -> None:
         raise LawViolation(me, case, detail)
 
 
-# ŷ_o is a normal float64 while CE < -log(smallest normal) ≈ 708.4; beyond, -log ŷ_o may be +inf.
+# ŷ_o is a normal float64 while CE < -log(smallest normal) ≈ 708.4; beyond, the grading policy does
+# not grade the loss: -log ŷ_o is +inf, and -log(ŷ_o + ε), a common guard, is -log ε.  Any value
+# from UNGRADED_LOSS_FLOOR up is accepted there: it admits guards ε ≤ e⁻⁵⁰⁰ ≈ 7e-218 and still
+# rejects a loss that is plainly wrong (0, a negative number, NaN).
 LOSS_GRADED_BELOW = -float(np.log(np.finfo(np.float64).tiny))
+UNGRADED_LOSS_FLOOR = 500.0
+
+
+def loss_acceptable(loss: float, t: Truth) -> bool:
+    """Within the bound where ŷ_o is normal; beyond, +inf or any value from the floor up."""
+    if t.loss >= LOSS_GRADED_BELOW and (loss == np.inf or UNGRADED_LOSS_FLOOR <= loss <= t.loss + t.bounds.loss):
+        return True
+    return bool(abs(loss - t.loss) <= t.bounds.loss)
 
 
 def _check_loss(me: Law, impl: Implementation, outputs: Outputs, case: Case, t: Truth) -> None:
     loss = float(output(me, impl, outputs, "loss", case))
-    if t.loss >= LOSS_GRADED_BELOW and (loss == np.inf or LOSS_GRADED_BELOW - 1.0 <= loss <= t.loss + t.bounds.loss):
-        return  # ŷ_o underflows: -log ŷ_o is +inf or only as exact as a subnormal ŷ_o (a note)
+    if loss_acceptable(loss, t):
+        return
     detail = mismatch(_label(impl, "loss"), np.asarray(t.loss), np.asarray(loss), t.bounds.loss)
     if detail:
         raise LawViolation(me, case, detail)

@@ -90,6 +90,11 @@ MISTAKES: tuple[Mistake, ...] = (
        "    return -np.log(y_hat[o]), U.T @ delta, np.outer(delta, v_c)\n",
        ("robustness", "received nan")),
     _m("off-by-one-target",
+       "the -1 of the one-hot y landed on row o - 1 (a 1-based index?): the target's row is o itself (eq. 24)",
+       "    loss, _, _ = _correct(U, v_c, o)\n    delta = _softmax(U @ v_c)\n    delta[o - 1] -= 1.0\n"
+       "    return loss, U.T @ delta, np.outer(delta, v_c)\n",
+       ("matches-eq-23", "entries differ")),
+    _m("off-by-one-target-above",
        "the -1 of the one-hot y landed on row o + 1: the target's row is o itself (eq. 24)",
        "    loss, _, _ = _correct(U, v_c, o)\n    delta = _softmax(U @ v_c)\n    delta[(o + 1) % len(U)] -= 1.0\n"
        "    return loss, U.T @ delta, np.outer(delta, v_c)\n",
@@ -136,6 +141,10 @@ MISTAKES: tuple[Mistake, ...] = (
     _m("grad-v-c-only-target",
        "dCE/dv_c equals -u_o: the Σ_w ŷ_w u_w term of Uᵀ(ŷ - y) is missing",
        "    loss, g_v, g = _correct(U, v_c, o)\n    return loss, -U[o].copy(), g\n",
+       ("grad-v-c", "entries differ")),
+    _m("grad-v-c-mean-over-vocabulary",
+       "dCE/dv_c was averaged over the vocabulary: it is the sum Σ_w (ŷ_w - y_w) u_w = Uᵀ(ŷ - y), not a mean",
+       "    loss, g_v, g = _correct(U, v_c, o)\n    return loss, g_v / len(U), g\n",
        ("grad-v-c", "entries differ")),
     _m("mean-shift-softmax",
        "the softmax subtracts the mean logit, not the maximum: exp still overflows for large spreads",

@@ -12,12 +12,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 from hypothesis import example, given, seed, settings
 from hypothesis import target as hypothesis_target
 from hypothesis.errors import Flaky
 
-from properties import profiles
+from properties import laws, profiles
 from properties.implementation import Implementation, ImplementationFatal
 from properties.laws import FatalOnCase, Law, LawViolation
 from properties.strategies import Case
@@ -56,9 +55,23 @@ def run_law(
         missing = ", ".join(sorted(law.needs - set(impl.provides)))
         return LawResult(law, "skipped", f"not applicable: the implementation returns no {missing}")
     budget = max(3, int(profile.max_examples / law.cost))
+    smallest: list[LawViolation] = []  # the smallest failure so far, kept for the shrink budget
+    after_failure = [0]
 
     def body(args: tuple[Any, ...]) -> None:
-        law.check(impl, *args)
+        if smallest:
+            after_failure[0] += 1
+            if after_failure[0] > profile.shrink_examples:
+                raise _ShrinkBudgetSpent
+        laws.reset_worst_ratio()
+        try:
+            law.check(impl, *args)
+        except LawViolation as violation:
+            if not smallest or _size(violation.case) < _size(smallest[0].case):
+                smallest[:] = [violation]
+            raise
+        if profile.target:
+            hypothesis_target(min(laws.worst_ratio(), 1e300), label="error / tolerance")
 
     test: Any = given(law.strategy())(body)
     for pinned in reversed(law.examples):
@@ -69,6 +82,9 @@ def run_law(
         test()
     except LawViolation as violation:
         return LawResult(law, violation.status, str(violation), violation.case, elapsed_s=_since(started))
+    except _ShrinkBudgetSpent:
+        best = smallest[0]
+        return LawResult(law, best.status, str(best), best.case, elapsed_s=_since(started))
     except FatalOnCase as fatal:
         return LawResult(law, fatal.status, str(fatal), fatal.case, elapsed_s=_since(started))
     except ImplementationFatal as fatal:
@@ -78,6 +94,14 @@ def run_law(
         message = f"{inner}\nNote: {FLAKY_MESSAGE}" if inner else FLAKY_MESSAGE
         return LawResult(law, "failed", message, getattr(inner, "case", None), elapsed_s=_since(started))
     return LawResult(law, "passed", elapsed_s=_since(started))
+
+
+class _ShrinkBudgetSpent(BaseException):
+    """Stops Hypothesis' shrinker (a BaseException passes through it at once)."""
+
+
+def _size(case: Case) -> tuple[int, int]:
+    return (case.W * case.d, case.W)
 
 
 def _first_violation(error: BaseException) -> LawViolation | None:
@@ -92,9 +116,3 @@ def _first_violation(error: BaseException) -> LawViolation | None:
 
 def _since(started: float) -> float:
     return time.perf_counter() - started
-
-
-def target_error(relative_error: float) -> None:
-    """Let the thorough profile climb toward the worst relative error (hypothesis.target)."""
-    if np.isfinite(relative_error):
-        hypothesis_target(float(relative_error), label="relative error")

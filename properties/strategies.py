@@ -156,7 +156,7 @@ def extreme_logit_cases(draw: st.DrawFn) -> Case:
     v_c = draw(centre_vectors(d))
     target = draw(st.floats(EXTREME_LOGIT_MIN, EXTREME_LOGIT_MAX))
     largest = float(np.abs(U @ v_c).max())
-    if largest == 0.0:  # all logits 0 (e.g. v_c = 0): make a ramp of logits instead
+    if largest < 1e-3:  # logits (near) 0, e.g. v_c = 0: make a ramp of logits instead
         U = np.zeros_like(U)
         U[:, 0] = np.linspace(-1.0, 1.0, W) if W > 1 else 1.0
         v_c = np.zeros_like(v_c)

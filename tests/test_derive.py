@@ -1,7 +1,6 @@
 """`cegrad derive`: every step of the seed (1)–(24) is executed, the errata are found, and a broken
 step is caught."""
 
-# ruff: noqa: RUF002, RUF003  -- the seed's math is quoted in Unicode (−, ŷ) on purpose
 from __future__ import annotations
 
 import dataclasses

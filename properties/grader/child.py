@@ -390,7 +390,9 @@ def main(argv: list[str] | None = None) -> None:
         + _package_dirs(tuple(n for n in (*AUTODIFF_MODULES, "reference", "cegrad") if n not in allowed))
     )
     blocked: list[str] = []
-    hook = make_audit_hook(scratch, forbidden_dirs, (shim_dir,), allowed, blocked)
+    # the submission's own folder stays readable even where it lies under a protected folder (the
+    # bundled examples live inside the package)
+    hook = make_audit_hook(scratch, forbidden_dirs, (shim_dir, os.path.dirname(os.path.realpath(path))), allowed, blocked)
 
     def flush() -> None:
         for stream in (sys.stdout, sys.stderr):

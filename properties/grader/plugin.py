@@ -1,1 +1,111 @@
-"""Stub until the CLI lands."""
+"""The pytest plugin: ``pytest --cegrad-submission PATH`` collects one test per law against PATH.
+
+The submission runs in the same sandbox as under ``cegrad grade`` and each law is checked by the
+same runner, so the verdicts are those of the grader; pytest adds its own reporting, selection
+(``-k row-sum``), junit XML and CI integration.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+HELP_SUBMISSION = "grade this student file (or folder holding word2vec.py) with cegrad's laws; may be repeated"
+HELP_CONVENTION = "calling convention of the submission (default auto)"
+HELP_FUNCTION = "function to grade under the grad-u convention (default grad_U)"
+HELP_PROFILE = "cegrad grading profile: quick, standard or thorough (default standard)"
+HELP_SEED = "Hypothesis seed for cegrad's laws (default 0)"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("cegrad", "cegrad: grade a word2vec gradient submission")
+    group.addoption("--cegrad-submission", action="append", default=[], metavar="PATH", help=HELP_SUBMISSION)
+    group.addoption("--cegrad-convention", default="auto", help=HELP_CONVENTION)
+    group.addoption("--cegrad-function", default=None, help=HELP_FUNCTION)
+    group.addoption("--cegrad-profile", default="standard", choices=("quick", "standard", "thorough"), help=HELP_PROFILE)
+    group.addoption("--cegrad-seed", type=int, default=0, help=HELP_SEED)
+
+
+def _submissions(config: pytest.Config) -> list[Path]:
+    """The submitted files; a folder stands for the word2vec.py inside it."""
+    paths = [Path(p).resolve() for p in config.getoption("cegrad_submission")]
+    return [p / "word2vec.py" if p.is_dir() else p for p in paths]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    submissions = _submissions(config)
+    if submissions:
+        # collect the submissions themselves rather than the test paths of the current project
+        config.args[:] = [str(p) for p in submissions]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    """A submission is collected as laws to check, never imported as a test module."""
+    if module_path.resolve() in _submissions(parent.config):
+        return SubmissionFile.from_parent(parent, path=module_path)
+    return None
+
+
+class SubmissionFile(pytest.File):
+    """One submission: a sandboxed child shared by its laws, started at setup, closed at teardown."""
+
+    impl: Any = None
+    loaded: Any = None
+
+    def collect(self) -> Any:
+        from properties import laws
+
+        for law in laws.LAWS:
+            yield LawItem.from_parent(self, name=law.name, law=law)
+
+    def setup(self) -> None:
+        from properties.grader import grade, source
+
+        config = self.config
+        sub = source.read_submission(self.path)
+        spec = source.choose_convention(sub, config.getoption("cegrad_convention"), config.getoption("cegrad_function"))
+        self.impl, self.loaded, _ = grade.load(sub, spec, (), grade.Limits())
+        self.impl.labels = grade.OUTPUT_LABELS[spec.name]
+
+    def teardown(self) -> None:
+        if self.impl is not None:
+            self.impl.close()
+
+
+class LawFailed(Exception):
+    """A law did not hold; carries the grader's message and diagnosis."""
+
+
+class LawItem(pytest.Item):
+    def __init__(self, *, law: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.law = law
+
+    def runtest(self) -> None:
+        from properties import profiles
+        from properties.grader.diagnose import Diagnoser
+        from properties.grader.sandbox import LoadFailed
+        from properties.runner import run_law
+
+        parent = self.parent
+        assert isinstance(parent, SubmissionFile)
+        if isinstance(parent.loaded, LoadFailed):
+            raise LawFailed(f"the submission could not be loaded: {parent.loaded.reason}")
+        if not self.law.applies_to(parent.impl):
+            pytest.skip(f"not graded for this convention (no {', '.join(sorted(self.law.needs))})")
+        profile = profiles.GRADING_PROFILES[self.config.getoption("cegrad_profile")]
+        result = run_law(self.law, parent.impl, profile, random_seed=self.config.getoption("cegrad_seed"))
+        if not result.passed:
+            diagnosis = Diagnoser(parent.impl)(result.case) if result.case is not None else []
+            raise LawFailed("\n".join([result.message, *(f"Diagnosis: {d}" for d in diagnosis)]))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, LawFailed):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, f"{self.law.name} {self.law.equation_text}"

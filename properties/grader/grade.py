@@ -1,0 +1,173 @@
+"""Grading one submission: source -> sandboxed implementation -> every law -> a report.
+
+This is the whole data path of ``cegrad grade``; the CLI only parses arguments and prints.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from properties import laws, profiles
+from properties.grader import source
+from properties.grader.diagnose import Diagnoser
+from properties.grader.sandbox import Limits, LoadFailed, LoadInfo, SandboxedImplementation
+from properties.runner import LawResult, run_law
+
+#: What each convention calls its outputs, so messages use the names the student wrote.
+OUTPUT_LABELS = {
+    "cs224n": {"loss": "loss", "grad_v_c": "gradCenterVec", "grad_U": "gradOutsideVecs"},
+    "cs224n-snake": {"loss": "loss", "grad_v_c": "grad_center_vec", "grad_U": "grad_outside_vecs"},
+    "cs224n-2017": {"loss": "cost", "grad_v_c": "gradPred", "grad_U": "grad"},
+    "grad-u": {"grad_U": "dCE/dU"},
+}
+
+NOTE_MODULE = "graded by importing the whole module (its __main__ block was not run)"
+NOTE_SHIMS = "cegrad supplied these course helpers, which your folder does not have: {names}"
+NOTE_BLOCKED = "at import time your code tried something the grader forbids, and it was blocked: {what}"
+NOTE_NOT_APPLICABLE = "not graded for this convention (no such output): {names}"
+MSG_LOAD_FAILED = "Your file could not be loaded, so this law could not be checked.\n{reason}"
+MSG_SKIPPED_AFTER_TIMEOUTS = (
+    "Not checked: your function already ran past the time limit in {count} laws, so the rest are "
+    "counted as timeouts rather than each waiting for the limit again."
+)
+#: After this many laws end in a timeout, the remaining laws are not run (each would cost the limit).
+TIMEOUTS_BEFORE_GIVING_UP = 2
+
+
+@dataclass
+class PropertyResult:
+    name: str
+    title: str
+    equation: str
+    status: str
+    weight: float
+    message: str = ""
+    counterexample: dict[str, object] | None = None
+    diagnosis: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    submission: str
+    convention: str
+    function: str
+    profile: str
+    seed: int
+    properties: list[PropertyResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    your_output: str = ""
+    elapsed_s: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return sum(p.weight for p in self.properties if p.status == "passed")
+
+    @property
+    def max_score(self) -> float:
+        return sum(p.weight for p in self.properties)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.properties) and all(p.status == "passed" for p in self.properties)
+
+
+def _from_result(result: LawResult, diagnosis: list[str]) -> PropertyResult:
+    law = result.law
+    return PropertyResult(
+        name=law.name, title=law.title, equation=law.equation_text, status=result.status,
+        weight=law.weight, message=result.message,
+        counterexample=result.case.to_json() if result.case is not None and result.case.U.size <= 4096 else (
+            {"W": result.case.W, "d": result.case.d, "o": result.case.o, "description": result.case.describe()}
+            if result.case is not None else None),
+        diagnosis=diagnosis,
+    )
+
+
+def load(sub: source.Submission, spec: source.ConventionSpec, allow_imports: tuple[str, ...],
+         limits: Limits) -> tuple[SandboxedImplementation, LoadInfo | LoadFailed, list[str]]:
+    """Start the submission as a module, or by extraction where the module cannot be imported."""
+    notes: list[str] = []
+    obstacles = source.import_obstacles(sub.text)
+    if not obstacles:
+        impl = SandboxedImplementation(sub.path, spec.name, spec.function_name,
+                                       allow_imports=allow_imports, limits=limits)
+        try:
+            info = impl.start()
+            notes.append(NOTE_MODULE)
+            return impl, info, notes
+        except LoadFailed as failure:
+            impl.close()
+            obstacles = [failure.reason]
+    extraction = source.extract_function(sub.text, spec.function_name, reason="; ".join(obstacles))
+    notes.extend(extraction.notes)
+    impl = SandboxedImplementation(sub.path, spec.name, spec.function_name, mode="extracted",
+                                   source_text=extraction.source, allow_imports=allow_imports, limits=limits)
+    try:
+        return impl, impl.start(), notes
+    except LoadFailed as failure:
+        return impl, failure, notes
+
+
+def grade(
+    path: str | Path,
+    convention: str = "auto",
+    function: str | None = None,
+    profile: str = "standard",
+    seed: int = 0,
+    allow_imports: tuple[str, ...] = (),
+    limits: Limits | None = None,
+    progress: Callable[[str, PropertyResult | None], None] | None = None,
+) -> Report:
+    """Grade one submission; raises source.NotGradable (exit 2) when there is nothing to grade."""
+    started = time.perf_counter()
+    grading = profiles.GRADING_PROFILES[profile]
+    sub = source.read_submission(path)
+    spec = source.choose_convention(sub, convention, function)
+    impl, loaded, notes = load(sub, spec, tuple(allow_imports), limits or Limits())
+    impl.labels = OUTPUT_LABELS[spec.name]  # type: ignore[attr-defined]  # the names the student used
+    report = Report(submission=str(path), convention=spec.name, function=spec.function_name,
+                    profile=profile, seed=seed, notes=notes)
+    applicable = [law for law in laws.LAWS if law.applies_to(impl)]
+    skipped = [law.name for law in laws.LAWS if not law.applies_to(impl)]
+    if skipped:
+        report.notes.append(NOTE_NOT_APPLICABLE.format(names=", ".join(skipped)))
+    try:
+        if isinstance(loaded, LoadFailed):
+            for law in applicable:
+                report.properties.append(PropertyResult(
+                    law.name, law.title, law.equation_text, "error", law.weight,
+                    MSG_LOAD_FAILED.format(reason=loaded.reason + (f"\n{loaded.traceback}" if loaded.traceback else ""))))
+            report.your_output = loaded.output
+            return report
+        if loaded.shims:
+            report.notes.append(NOTE_SHIMS.format(names=", ".join(s for s in loaded.shims if not s.startswith("_")
+                                                                     and not s.rpartition(".")[2].startswith("_"))))
+        if loaded.blocked:
+            report.notes.append(NOTE_BLOCKED.format(what="; ".join(loaded.blocked)))
+        diagnose = Diagnoser(impl)
+        timeouts = 0
+        for law in applicable:
+            if progress:
+                progress(law.name, None)
+            if timeouts >= TIMEOUTS_BEFORE_GIVING_UP:
+                entry = PropertyResult(law.name, law.title, law.equation_text, "timeout", law.weight,
+                                       MSG_SKIPPED_AFTER_TIMEOUTS.format(count=timeouts))
+                report.properties.append(entry)
+                if progress:
+                    progress(law.name, entry)
+                continue
+            result = run_law(law, impl, grading, random_seed=seed)
+            timeouts += result.status == "timeout"
+            diagnosis = diagnose(result.case) if result.status == "failed" and result.case is not None else []
+            entry = _from_result(result, diagnosis)
+            report.properties.append(entry)
+            if progress:
+                progress(law.name, entry)
+        report.your_output = impl.captured_output()
+    finally:
+        impl.close()
+        report.elapsed_s = time.perf_counter() - started
+    return report
