@@ -53,9 +53,10 @@ def word_index(o: Any, W: int) -> int:
     """Check that ``o`` is an integer index of one of the W words."""
     if isinstance(o, bool) or not isinstance(o, numbers.Integral):
         raise TypeError(f"o: expected an integer word index, got {_describe(o)}")
-    if not 0 <= o < W:
-        raise ValueError(f"o: expected 0 <= o < W = {W}, got {o}")
-    return int(o)
+    index = int(o)
+    if not 0 <= index < W:
+        raise ValueError(f"o: expected 0 <= o < W = {W}, got {index}")
+    return index
 
 
 def label_vector(y: Any, W: int, dtype: np.dtype) -> np.ndarray:
@@ -70,7 +71,7 @@ def label_vector(y: Any, W: int, dtype: np.dtype) -> np.ndarray:
 
 
 def learning_rate(lr: Any) -> float:
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not np.isfinite(lr):
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not np.isfinite(float(lr)):
         raise TypeError(f"lr: expected a finite real number, got {lr!r}")
     return float(lr)
 

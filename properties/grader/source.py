@@ -611,7 +611,9 @@ def _free_names(node: ast.stmt) -> set[str]:
         outer: set[str] = set()
         for expr in [*node.decorator_list, *_defaults(node)]:
             outer |= {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)}
-        loads, stores, declared_global = set(), set(), set()
+        loads: set[str] = set()
+        stores: set[str] = set()
+        declared_global: set[str] = set()
         for body_stmt in node.body:
             for n in ast.walk(body_stmt):
                 if isinstance(n, ast.Name):
@@ -753,8 +755,8 @@ def extract_function(text: str, function_name: str, reason: str | None = None) -
             continue
         node = parsed.node
         if isinstance(node, ast.Import | ast.ImportFrom):
-            names = import_names.get(id(parsed))
-            header.append(_trim_import(node, names) if names else parsed.block.text.rstrip())
+            kept_names = import_names.get(id(parsed))
+            header.append(_trim_import(node, kept_names) if kept_names else parsed.block.text.rstrip())
         else:
             # Say where each block came from: tracebacks count lines of the extracted source.
             origin = SOURCE_LINE_COMMENT.format(line=parsed.block.first_line)
