@@ -461,16 +461,38 @@ def test_scipy_helpers_work_in_the_sandbox(tmp_path, inputs):
 
 
 def test_the_hooks_frame_cannot_be_read_from_the_traceback_of_a_blocked_action(tmp_path, inputs):
-    body = """
+    # at import, blocked attempts are recorded rather than fatal, so the outcome can be observed:
+    # the walk down the traceback stops at the hook's frame, and the function reports what it saw
+    prelude = """
     import os
+    SEEN = "nothing"
     try:
         os.fork()
     except PermissionError as error:
-        return error.__traceback__.tb_frame.f_locals
+        tb = error.__traceback__
+        try:
+            while tb is not None:
+                tb.tb_frame.f_locals
+                tb = tb.tb_next
+            SEEN = "the hook's frame"
+        except PermissionError:
+            SEEN = "refused"
 """
-    impl = sandbox(write(tmp_path, cs224n_source(body=body)))
-    with impl, pytest.raises(Tampering, match="reading the frames of a traceback"):
-        impl(*inputs)
+    body = CORRECT_BODY.replace("    return ", "    loss = 1.0 if SEEN == 'refused' else -1.0\n    return ", 1)
+    with sandbox(write(tmp_path, cs224n_source(prelude, body))) as impl:
+        info = impl.start()
+        out = impl(*inputs)
+    assert any("reading the frames of a traceback" in b for b in info.blocked)
+    assert float(out.loss) == 1.0
+
+
+def test_a_submission_may_print_its_own_tracebacks(tmp_path, inputs):
+    body = CORRECT_BODY.replace("    return ", "    import traceback\n    try:\n        1 / 0\n"
+                                "    except ZeroDivisionError:\n        traceback.print_exc()\n    return ", 1)
+    with sandbox(write(tmp_path, cs224n_source(body=body))) as impl:
+        out = impl(*inputs)
+        assert "ZeroDivisionError" in impl.captured_output()
+    np.testing.assert_allclose(out.grad_U, expected(*inputs)[2], rtol=1e-12)
 
 
 def test_the_hook_is_not_reachable_from_the_callers_frames(tmp_path, inputs):

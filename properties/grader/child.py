@@ -176,6 +176,10 @@ def make_audit_hook(
     fs_events = types.MappingProxyType(dict(_FS_EVENTS))
     write_flags, s_ifmt, s_iflnk = _WRITE_FLAGS, _S_IFMT, _S_IFLNK
     trusted_code = traceback_entries.__code__
+    # The frames of this hook and its helpers hold its state; a traceback through them (from a
+    # blocked action) must not hand them out.  Frames of the submission's own exceptions may be
+    # read, so traceback.print_exc() and logging.exception() in a correct submission still work.
+    hook_codes = frozenset(c for c in make_audit_hook.__code__.co_consts if isinstance(c, types.CodeType))
     own_pid = os.getpid()
     own_pid_text = str(own_pid)
 
@@ -279,7 +283,10 @@ def make_audit_hook(
         elif event in process_events:
             block(process_events[event])
         elif event == "object.__getattr__" and args[1] == "tb_frame":
-            if _getframe(1).f_code is not trusted_code:
+            caller = _getframe(1).f_code
+            if caller is trusted_code or caller in hook_codes:
+                return  # our own reader, or this hook looking at the frame just below
+            if args[0].tb_frame.f_code in hook_codes:
                 block("reading the frames of a traceback")
         elif event in ("os.kill", "os.killpg"):
             if args[0] not in (own_pid, 0):
