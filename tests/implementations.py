@@ -11,13 +11,28 @@ import math
 import numpy as np
 
 import reference
-from properties.implementation import FunctionImplementation, from_cs224n, from_functions
+from properties.implementation import FunctionImplementation, from_cs224n, from_functions, from_grad_U
+from reference import fast
 
 
 def _reference() -> FunctionImplementation:
     impl = from_functions(reference.grad_U, reference.loss, reference.grad_v_c, name="reference")
     impl.grad_U_from_label = reference.grad_U_from_label  # type: ignore[attr-defined]  # optional slot
     return impl
+
+
+def _fast_grad_U_into_out(U: np.ndarray, v_c: np.ndarray, o: int) -> np.ndarray:
+    """fast.grad_U writing into a caller's array, which starts out as garbage."""
+    return fast.grad_U(U, v_c, o, out=np.full_like(U, np.nan))
+
+
+def _fast_batch_grad(U: np.ndarray, v_c: np.ndarray, o: int) -> np.ndarray:
+    """The batched gradient (Ŷ - Y)ᵀ V_c for a batch of one centre word is dCE/dU itself."""
+    return fast.grad_U_batch(U, v_c[None, :], np.array([o]))
+
+
+def _fast_batch_loss(U: np.ndarray, v_c: np.ndarray, o: int) -> np.floating:
+    return fast.loss_batch(U, v_c[None, :], np.array([o]))[0]
 
 
 def looped(centerWordVec, outsideWordIdx, outsideVectors, dataset):  # type: ignore[no-untyped-def]  # the course's names
@@ -55,4 +70,7 @@ CORRECT = {
     "reference": _reference,
     "looped": lambda: from_cs224n(looped, name="looped"),
     "column-vectors": lambda: from_cs224n(column_vectors, name="column-vectors"),
+    "fast": lambda: from_functions(fast.grad_U, fast.loss, fast.grad_v_c, name="fast"),
+    "fast-out": lambda: from_grad_U(_fast_grad_U_into_out, name="fast-out"),
+    "fast-batch-of-one": lambda: from_functions(_fast_batch_grad, _fast_batch_loss, name="fast-batch-of-one"),
 }
