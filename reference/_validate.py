@@ -30,8 +30,8 @@ def float_array(name: str, value: Any, ndim: int) -> np.ndarray:
     if value.ndim != ndim:
         raise ValueError(f"{name}: expected {ndim} axes, got shape {value.shape}")
     if not np.isfinite(value).all():
-        bad = np.argwhere(~np.isfinite(value))[0]
-        raise ValueError(f"{name}: expected finite values, got {value[tuple(bad)]} at index {tuple(bad)}")
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(value))[0])
+        raise ValueError(f"{name}: expected finite values, got {value[bad]} at index {bad}")
     return value
 
 
