@@ -117,6 +117,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from properties.derive import main as derive_main
 
         return derive_main(rest)
+    if command == "grade-all":
+        from properties.grader import batch
+
+        return batch.main(rest)
+    if command == "gradescope-bundle":
+        from properties.grader import bundle
+
+        return bundle.main(rest)
     print(f"cegrad: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
     return EXIT_NOT_GRADABLE
 
