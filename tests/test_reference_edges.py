@@ -240,6 +240,7 @@ SGD_BAD_CALLS = [
     (lambda: reference.sgd_step(np.ones((3, 0)), np.ones(0), 0, 0.1), ValueError, "U: expected at least one word"),
     (lambda: reference.sgd_step(np.ones((0, 3)), V, 0, 0.1), ValueError, "U: expected at least one word"),
     (lambda: reference.sgd_step(np.ones(3), V, 0, 0.1), ValueError, "U: expected 2 axes, got shape (3,)"),
+    (lambda: reference.sgd_step(np.ones((2, 3, 3)), V, 0, 0.1), ValueError, "U: expected 2 axes, got shape (2, 3, 3)"),
     (lambda: reference.sgd_step(np.ones((2, 3), np.int64), V, 0, 0.1), TypeError, "U: expected dtype float32 or float64"),
     (lambda: reference.sgd_step([[1.0, 1.0, 1.0]], V, 0, 0.1), TypeError, "U: expected a numpy float array"),
     (lambda: reference.sgd_step(M.copy(), [1.0, 1.0, 1.0], 0, 0.1), TypeError, "v_c: expected a numpy float array"),

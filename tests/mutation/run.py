@@ -14,8 +14,11 @@ first failure, with the deterministic Hypothesis ``ci`` profile so that a rerun 
 Its per-mutant timeout is a multiple of the unmutated run's time; a mutant that makes the suite hang
 counts as killed (cosmic-ray's rule), and the table says how many did.
 
-Prints the totals, the kill rate and every survivor (file:line, operator, the line before and after),
-and exits 1 below KILL_RATE_REQUIRED, 2 when the unmutated suite already fails.
+Prints the totals, the kill rates and every survivor (file:line, operator, the line before and after).
+Survivors reviewed as equivalent (equivalent.py, each with its reason) are listed apart; the gate,
+KILL_RATE_REQUIRED, is on the kill rate with them left out, since no test can kill an equivalent
+mutant; the rate over all mutants is printed beside it.  Exits 1 below the gate, 2 when the unmutated
+suite already fails.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from equivalent import EQUIVALENT  # noqa: E402  # this folder is not a package; run.py is run as a script
 
 KILL_RATE_REQUIRED = 0.95  # issue 2, item 5
 TARGETS = ["reference/__init__.py", "reference/_validate.py"]
@@ -115,8 +120,8 @@ def _cosmic_ray(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return done
 
 
-def _describe(diff: str) -> tuple[int, str]:
-    """(line number, 'before  ->  after') from a mutant's unified diff."""
+def _describe(diff: str) -> tuple[int, str, str]:
+    """(line number, the line before, the line after) from a mutant's unified diff, stripped."""
     line, current, before, after = 0, 0, [], []
     for text in diff.splitlines():
         if text.startswith("@@"):
@@ -129,13 +134,14 @@ def _describe(diff: str) -> tuple[int, str]:
             current += 1
         elif text.startswith("+") and not text.startswith("+++"):
             after.append(text[1:].strip())
-    return line, f"{' / '.join(before)}   ->   {' / '.join(after)}"
+    return line, " / ".join(before), " / ".join(after)
 
 
 def _report(dump: str, elapsed_s: float, baseline_s: float, timeout_s: float) -> float:
     killed = survived = timed_out = 0
     other: list[str] = []
     survivors: list[tuple[str, int, str, str]] = []
+    equivalent: list[tuple[str, int, str, str]] = []
     for record in dump.splitlines():
         item, result = json.loads(record)
         mutation = item["mutations"][0]
@@ -144,25 +150,34 @@ def _report(dump: str, elapsed_s: float, baseline_s: float, timeout_s: float) ->
             other.append(f"{where} {operator} #{mutation['occurrence']}: {result and result['worker_outcome']}")
         elif result["test_outcome"] == "survived":
             survived += 1
-            survivors.append((where, *_describe(result["diff"])[:1], operator, _describe(result["diff"])[1]))
+            line, before, after = _describe(result["diff"])
+            reason = EQUIVALENT.get((where, before, after))
+            if reason is None:
+                survivors.append((where, line, operator, f"{before}   ->   {after}"))
+            else:
+                equivalent.append((where, line, operator, f"{before}   ->   {after}\n      equivalent: {reason}"))
         elif result["test_outcome"] == "killed":
             killed += 1
             timed_out += result["output"] == "timeout"
         else:
             other.append(f"{where} {operator} #{mutation['occurrence']}: {result['test_outcome']}")
     total = killed + survived + len(other)
-    rate = killed / total if total else 0.0
+    raw = killed / total if total else 0.0
+    killable = total - len(equivalent)
+    rate = killed / killable if killable else 0.0
     print()
     print(f"{'mutants':<34}{total:>6}")
     print(f"{'killed':<34}{killed:>6}   ({timed_out} by the {timeout_s:.0f} s timeout)")
-    print(f"{'survived':<34}{survived:>6}")
+    print(f"{'survived':<34}{survived:>6}   ({len(equivalent)} reviewed as equivalent, {len(survivors)} not)")
     print(f"{'not run / incompetent / error':<34}{len(other):>6}")
-    print(f"{'kill rate':<34}{rate:>9.1%}   (required: {KILL_RATE_REQUIRED:.0%})")
+    print(f"{'kill rate, all mutants':<34}{raw:>9.1%}")
+    print(f"{'kill rate, equivalents left out':<34}{rate:>9.1%}   (required: {KILL_RATE_REQUIRED:.0%})")
     print(f"{'time':<34}{elapsed_s:>8.0f} s   (unmutated suite: {baseline_s:.1f} s)")
-    if survivors:
-        print("\nsurvivors:")
-        for where, line, operator, change in sorted(survivors):
-            print(f"  {where}:{line}  {operator}\n      {change}")
+    for title, rows in (("survivors reviewed as equivalent (equivalent.py)", equivalent), ("survivors", survivors)):
+        if rows:
+            print(f"\n{title}:")
+            for where, line, operator, change in sorted(rows):
+                print(f"  {where}:{line}  {operator}\n      {change}")
     for text in other:
         print(f"  not counted as killed: {text}")
     return rate
