@@ -255,6 +255,14 @@ def test_sgd_step_bad_input_gets_the_same_messages(bad_call, error, message) -> 
     _check_message(message, raised)
 
 
+def test_sgd_step_on_a_U_wider_than_one_block_updates_it() -> None:
+    # d > 2¹⁶: one row is more than a block of the blockwise check, which must still take a whole row
+    U = np.zeros((2, (1 << 16) + 1))
+    v = np.ones(U.shape[1])
+    reference.sgd_step(U, v, 0, 2.0)
+    np.testing.assert_array_equal(U, np.outer([1.0, -1.0], v))  # ŷ = (1/2, 1/2), so c = (-1/2, 1/2)
+
+
 def test_sgd_step_on_a_U_of_several_blocks_updates_every_row() -> None:
     # rows of every block move by -lr (ŷ_w - y_w) v_c; v_c = 0 nowhere, so no row is skipped
     U = np.zeros((W_BLOCKS, D_BLOCKS))

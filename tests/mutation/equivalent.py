@@ -22,6 +22,10 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         ">> U.shape[1]", "% U.shape[1]", "& U.shape[1]",
     ]},
     (_V, _ROWS, "rows = max( 2, (1 << 16) // U.shape[1])"): _BLOCK,
+    (_V, _ROWS, "rows = max(1, (1 << 16) // U.shape[ 0])"): _BLOCK,
+    (_V, "and isinstance(v_c, np.ndarray) and v_c.dtype == U.dtype and v_c.shape == (U.shape[1],)",
+     "and isinstance(v_c, np.ndarray) and v_c.dtype is U.dtype and v_c.shape == (U.shape[1],)"):
+        "U's dtype is native float32/float64 here, whose numpy descriptors are singletons",
     (_V, "if W == 0 or d == 0:", "if W <= 0 or d == 0:"): _NON_NEGATIVE,
     (_V, "if W == 0 or d == 0:", "if W == 0 or d <= 0:"): _NON_NEGATIVE,
     (_V, "if z.ndim == 0 or z.shape[-1] == 0:", "if z.ndim <= 0 or z.shape[-1] == 0:"): _NON_NEGATIVE,
