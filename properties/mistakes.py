@@ -198,7 +198,7 @@ MISTAKES: tuple[Mistake, ...] = (
        "    if 'y_hat' not in _CACHE or len(_CACHE['y_hat']) != len(U):\n        _CACHE['y_hat'] = _softmax(U @ v_c)\n"
        "    delta = _CACHE['y_hat'].copy()\n    delta[o] -= 1.0\n"
        "    return -np.log(_CACHE['y_hat'][o]), U.T @ delta, np.outer(delta, v_c)\n",
-       ("matches-eq-23", "entries differ"), diagnosable=False, extra="\n_CACHE = {}\n"),
+       ("repeatable", "on the second call"), diagnosable=False, extra="\n_CACHE = {}\n"),
     _m("crashes-for-one-word",
        "the function fails when the vocabulary has one word (W = 1)",
        "    if len(U) == 1:\n        raise IndexError('index 1 is out of bounds for axis 0 with size 1')\n"

@@ -22,6 +22,9 @@ MAX_DIM = 64
 ORDINARY_LOGIT_LIMIT = 40.0  # exp(40) ≈ 2e17: no overflow, and spreads ≤ 80 keep every ŷ_w ≥ e⁻⁸⁰ normal
 EXTREME_LOGIT_MIN = 800.0  # beyond log(max float64) ≈ 709.8
 EXTREME_LOGIT_MAX = 1.0e5
+# Between the ordinary cases and exp's limit: logits up to 700, where exp still works unshifted but
+# a shortcut (rounding ŷ, a capped loss) shows; the loss is graded here, ŷ_o being normal.
+LARGE_LOGIT_MIN = 50.0
 
 
 @dataclass(frozen=True)
@@ -152,11 +155,11 @@ def cases(draw: st.DrawFn, dtypes: st.SearchStrategy[np.dtype] | None = None,
 
 @st.composite
 def extreme_logit_cases(draw: st.DrawFn) -> Case:
-    """Logits beyond exp's range: max |z| in [800, 1e5], gaps beyond 745 (float64)."""
+    """Large logits (float64): max |z| in [50, 700], or beyond exp's range in [800, 1e5] (gaps > 745)."""
     W, d = draw(vocab_sizes(200)), draw(dimensions(16))
     U = draw(output_matrices(W, d))
     v_c = draw(centre_vectors(d))
-    target = draw(st.floats(EXTREME_LOGIT_MIN, EXTREME_LOGIT_MAX))
+    target = draw(st.one_of(st.floats(EXTREME_LOGIT_MIN, EXTREME_LOGIT_MAX), st.floats(LARGE_LOGIT_MIN, 700.0)))
     largest = float(np.abs(U @ v_c).max())
     if largest < 1e-3:  # logits (near) 0, e.g. v_c = 0: make a ramp of logits instead
         U = np.zeros_like(U)
@@ -168,6 +171,15 @@ def extreme_logit_cases(draw: st.DrawFn) -> Case:
     U = U * 2.0**k
     o = draw(st.integers(0, W - 1))
     return Case(U, v_c, o)
+
+
+@st.composite
+def same_shape_cases(draw: st.DrawFn, case: Case) -> Case:
+    """Another input with the shape and dtype of ``case`` (a cache keyed by the size must not hit)."""
+    U = draw(output_matrices(case.W, case.d, case.U.dtype))
+    v_c = draw(centre_vectors(case.d, case.U.dtype))
+    U, v_c = _scaled(U, v_c, ORDINARY_LOGIT_LIMIT)
+    return Case(U, v_c, draw(st.integers(0, case.W - 1)))
 
 
 def label_vectors(W: int) -> st.SearchStrategy[np.ndarray]:

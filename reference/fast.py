@@ -246,8 +246,12 @@ def _batch_logits(U: np.ndarray, V_c: np.ndarray) -> np.ndarray:
         return V_c @ U.T
 
 
-def _exp_in_place(Z: np.ndarray) -> np.ndarray:
+def _exp_in_place(Z: np.ndarray, scaled_rows: np.ndarray | None = None) -> np.ndarray:
     """Z <- exp(Z - shift) row by row, in place, returning the shifts (B, 1): a softmax numerator.
+
+    ``scaled_rows`` (B, d), if given, will be divided by the row sums of the result (grad_U_batch):
+    unshifted, a sum near e^m would push its small entries into underflow (a centre vector entry
+    of 1e-113 over e^700), so the shift is skipped only where every nonzero entry stays normal.
 
     Softmax is shift-invariant; shifting by the row max m only keeps exp from overflowing.  A row
     with 0 <= m <= log(max float) - log W needs no shift: each term is at most e^m and the sum at
@@ -260,7 +264,13 @@ def _exp_in_place(Z: np.ndarray) -> np.ndarray:
         raise ValueError("U, V_c: the logits overflow although both are finite; scale them down"
                          " (the gradient is not representable)")
     limit = np.log(np.finfo(Z.dtype).max) - np.log(Z.shape[1]) - 1.0  # 1: margin for exp's rounding
-    if (m >= 0).all() and (m <= limit).all():
+    skip = bool((m >= 0).all() and (m <= limit).all())
+    if skip and scaled_rows is not None:
+        # row b is divided by at most W e^m_b; its smallest nonzero entry must stay a normal float
+        smallest = np.where(scaled_rows != 0, np.abs(scaled_rows), np.inf).min(axis=1, keepdims=True)
+        with np.errstate(divide="ignore"):
+            skip = bool((np.log(smallest) - m - np.log(Z.shape[1]) >= np.log(np.finfo(Z.dtype).tiny)).all())
+    if skip:
         m[...] = 0
     else:
         Z -= m  # exp overflows above ~709 (~88 in float32); softmax is shift-invariant
@@ -277,7 +287,7 @@ def grad_U_batch(U: np.ndarray, V_c: np.ndarray, O: np.ndarray) -> np.ndarray:
     """
     U, V_c, O = batch_arguments(U, V_c, O)
     E = _batch_logits(U, V_c)
-    _exp_in_place(E)
+    _exp_in_place(E, scaled_rows=V_c)
     scaled = V_c / E.sum(axis=1, keepdims=True)  # Ŷᵀ V_c = Eᵀ (V_c / s): B x d work, not B x W
     G = E.T @ scaled
     np.subtract.at(G, O, V_c)  # -Yᵀ V_c; .at because a word may be the target of several rows

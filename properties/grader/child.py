@@ -27,6 +27,7 @@ import argparse
 import contextlib
 import os
 import resource
+import stat
 import sys
 import types
 from collections.abc import Callable
@@ -180,6 +181,12 @@ def make_audit_hook(
     # blocked action) must not hand them out.  Frames of the submission's own exceptions may be
     # read, so traceback.print_exc() and logging.exception() in a correct submission still work.
     hook_codes = frozenset(c for c in make_audit_hook.__code__.co_consts if isinstance(c, types.CodeType))
+    # Compiled extension modules run C code that no audit hook sees (it could start processes or
+    # write anywhere), so they may come only from the Python installation and its site-packages.
+    installation = tuple(sorted({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix,
+                                                               sys.base_exec_prefix)}))
+    native_suffixes = (".so", ".pyd", ".dylib")
+    is_dir, stat_of = stat.S_ISDIR, os.stat
     own_pid = os.getpid()
     own_pid_text = str(own_pid)
 
@@ -269,6 +276,15 @@ def make_audit_hook(
             resolved = resolve(path)
             if writing and not under(resolved, (scratch,)):
                 block(f"writing to {resolved} (outside the scratch directory)")
+            if not under(resolved, (scratch,)):
+                # a directory descriptor would let os.open(name, dir_fd=fd) reach any file: the
+                # "open" event carries no dir_fd, so the relative name could not be checked
+                try:
+                    directory = is_dir(stat_of(resolved).st_mode)
+                except OSError:
+                    directory = False
+                if directory:
+                    block(f"opening the directory {resolved}")
             if under(resolved, forbidden_dirs) and not under(resolved, readable_dirs):
                 block(f"reading the grader's or an autodiff library's file {resolved}")
             proc_pid = resolved[6:].partition("/")[0] if resolved.startswith("/proc/") else ""
@@ -276,6 +292,10 @@ def make_audit_hook(
                 # Another process's environ, memory or open files (the grader's among them).
                 block(f"reading another process's {resolved}")
         elif event == "import":
+            filename = args[1] if _len(args) > 1 else None
+            if _isinstance(filename, _str) and filename.endswith(native_suffixes) and not under(
+                    resolve(filename), installation):
+                block(f"loading the compiled extension {filename}", _import_error)
             top = _str(args[0]).partition(".")[0]
             message = forbidden_imports.get(top)
             if message is not None:
@@ -339,6 +359,29 @@ class _BuiltinsGuard:
         for name in [n for n in self._namespace if n not in self._theirs]:
             del self._namespace[name]
         self._namespace.update(self._theirs)
+
+
+def _remove_unaudited_signals() -> None:
+    """pidfd_open/pidfd_send_signal raise no audit event, yet can stop or kill the grader: remove them."""
+    import posix
+    import signal
+
+    for module, name in ((os, "pidfd_open"), (posix, "pidfd_open"), (signal, "pidfd_send_signal")):
+        with contextlib.suppress(AttributeError):
+            delattr(module, name)
+
+
+# NumPy 1.24 removed these aliases of the builtins; course code of earlier years still uses them
+# (np.float(...)).  They meant exactly the builtins, so supplying them changes no result.
+REMOVED_NUMPY_ALIASES = {"float": float, "int": int, "bool": bool, "object": object, "complex": complex, "str": str}
+
+
+def _supply_removed_numpy_aliases() -> None:
+    import numpy
+
+    for name, value in REMOVED_NUMPY_ALIASES.items():
+        if name not in numpy.__dict__:
+            setattr(numpy, name, value)
 
 
 def _drop_modules(keep_allowed: frozenset[str]) -> None:
@@ -448,6 +491,8 @@ def main(argv: list[str] | None = None) -> None:
     sys.modules["__main__"] = types.ModuleType("__main__")
     sys.path.insert(0, folder)
     sys.path.append(shim_dir)
+    _remove_unaudited_signals()
+    _supply_removed_numpy_aliases()
     guard = _BuiltinsGuard()
     sys.addaudithook(hook)
     del hook  # main's frame is reachable through sys._getframe; the hook must not be

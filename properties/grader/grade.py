@@ -5,9 +5,10 @@ This is the whole data path of ``cegrad grade``; the CLI only parses arguments a
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from properties import laws, profiles
@@ -86,21 +87,50 @@ def _from_result(result: LawResult, diagnosis: list[str]) -> PropertyResult:
     )
 
 
+#: Import timeout where the file has module-level loops or calls (a training loop, say): long enough
+#: for real helper set-up, short enough that a file needing extraction does not wait 15 s for it.
+SUSPECT_IMPORT_SECONDS = 5.0
+MSG_REBOUND = (
+    "{reason}; and it cannot be graded by extraction either, because {name!r} is reassigned at "
+    "module level after its def (line {line}), so the def alone is not what your module exports"
+)
+
+
+def _rebinding_line(text: str, name: str) -> int | None:
+    """The line of a module-level ``name = ...`` (a wrapper or alias that replaces the def), if any."""
+    match = re.search(rf"^{re.escape(name)}\s*(?::[^=]*)?=(?!=)", text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
 def load(sub: source.Submission, spec: source.ConventionSpec, allow_imports: tuple[str, ...],
          limits: Limits) -> tuple[SandboxedImplementation, LoadInfo | LoadFailed, list[str]]:
-    """Start the submission as a module, or by extraction where the module cannot be imported."""
+    """Start the submission as a module; only where that fails, by extracting the function.
+
+    The whole module is what a student's code really exports (decorators, aliases, module-level
+    set-up), so it is always tried first, except for a file that does not even parse.
+    """
     notes: list[str] = []
     obstacles = source.import_obstacles(sub.text)
-    if not obstacles:
+    unparsable = any(o.startswith("SyntaxError") for o in obstacles)
+    if not unparsable:
+        import_limits = replace(limits, import_seconds=min(limits.import_seconds, SUSPECT_IMPORT_SECONDS)) \
+            if obstacles else limits
         impl = SandboxedImplementation(sub.path, spec.name, spec.function_name,
-                                       allow_imports=allow_imports, limits=limits)
+                                       allow_imports=allow_imports, limits=import_limits)
         try:
             info = impl.start()
+            impl.limits = limits
             notes.append(NOTE_MODULE)
             return impl, info, notes
         except LoadFailed as failure:
             impl.close()
             obstacles = [failure.reason]
+    line = _rebinding_line(sub.text, spec.function_name)
+    if line is not None:
+        impl = SandboxedImplementation(sub.path, spec.name, spec.function_name, allow_imports=allow_imports,
+                                       limits=limits)
+        reason = MSG_REBOUND.format(reason="; ".join(obstacles), name=spec.function_name, line=line)
+        return impl, LoadFailed(reason), notes
     extraction = source.extract_function(sub.text, spec.function_name, reason="; ".join(obstacles))
     notes.extend(extraction.notes)
     impl = SandboxedImplementation(sub.path, spec.name, spec.function_name, mode="extracted",

@@ -42,6 +42,12 @@ MSG_DIR_WITHOUT_FILE = (
     "{path} is a directory without a word2vec.py; pass the .py file to grade instead ({found})."
 )
 MSG_NOT_A_FILE = "{path} is not a regular file; pass the .py file that holds your solution."
+# A word2vec.py is tens of kilobytes; parsing megabytes of source in the grader's own process (which
+# has no resource limits) would cost minutes and gigabytes before any law runs.
+MAX_SUBMISSION_BYTES = 1 << 20
+MSG_TOO_LARGE = (
+    "{path} is {size} bytes, more than the {limit} bytes a submission may have; submit only your source file."
+)
 MSG_EMPTY = "{path} is empty; submit the word2vec.py that holds your solution."
 MSG_NOTEBOOK = (
     "{path} is a Jupyter notebook, which cegrad does not grade; "
@@ -124,6 +130,8 @@ def read_submission(path: str | Path) -> Submission:
         raise NotGradable(MSG_NOTEBOOK.format(path=p))
     if suffix in _BYTECODE_SUFFIXES:
         raise NotGradable(MSG_BYTECODE.format(path=p))
+    if p.stat().st_size > MAX_SUBMISSION_BYTES:
+        raise NotGradable(MSG_TOO_LARGE.format(path=p, size=p.stat().st_size, limit=MAX_SUBMISSION_BYTES))
     data = p.read_bytes()
     if not data.strip():
         raise NotGradable(MSG_EMPTY.format(path=p))
