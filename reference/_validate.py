@@ -92,7 +92,7 @@ def matrix_and_vector_blockwise(U: Any, v_c: Any) -> tuple[np.ndarray, np.ndarra
     """:func:`matrix_and_vector` for in-place updates: the same checks and messages, in O(d) memory.
 
     ``np.isfinite(U)`` would make a W x d boolean mask, a temporary that an in-place update of a
-    large U must not make; here U's finiteness is checked a block of about 2¹⁶ entries at a time.
+    large U must not make; here U's finiteness is checked one row at a time.
     Any failure is re-checked by :func:`matrix_and_vector`, which names the first bad entry.
     """
     well_formed = (
@@ -101,8 +101,7 @@ def matrix_and_vector_blockwise(U: Any, v_c: Any) -> tuple[np.ndarray, np.ndarra
         and bool(np.isfinite(v_c).all())
     )
     if well_formed:
-        rows = max(1, (1 << 16) // U.shape[1])
-        well_formed = all(np.isfinite(U[start : start + rows]).all() for start in range(0, U.shape[0], rows))
+        well_formed = all(np.isfinite(row).all() for row in U)
     if not well_formed:
         return matrix_and_vector(U, v_c)  # raises, naming the argument; memory no longer matters
     return U, v_c
