@@ -292,7 +292,7 @@ def make_audit_hook(
                 # Another process's environ, memory or open files (the grader's among them).
                 block(f"reading another process's {resolved}")
         elif event == "import":
-            filename = args[1] if _len(args) > 1 else None
+            filename: Any = args[1] if _len(args) > 1 else None
             if _isinstance(filename, _str) and filename.endswith(native_suffixes) and not under(
                     resolve(filename), installation):
                 block(f"loading the compiled extension {filename}", _import_error)
