@@ -90,7 +90,7 @@ def call(law: Law, impl: Implementation, case: Case) -> Outputs:
         ) from error
 
 
-def _reshaped(value: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
+def reshaped(value: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
     """``value`` as ``shape`` when that is unambiguous: same entries, only unit axes differ."""
     if value.shape == shape:
         return value
@@ -116,7 +116,7 @@ def output(law: Law, impl: Implementation, outputs: Outputs, name: str, case: Ca
         if value.size != 1:
             raise LawViolation(law, case, f"{label}: expected a scalar, got an array of shape {value.shape}")
         return value.astype(np.float64).reshape(())
-    array = _reshaped(value, shape)
+    array = reshaped(value, shape)
     if array is None:
         hint = "you returned the transpose: dCE/dU has one row per word, shape (W, d)" if (
             value.shape == shape[::-1]) else ""

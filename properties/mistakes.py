@@ -46,12 +46,11 @@ class Mistake:
     extra: str = ""  # extra source, e.g. a mistake's grad_U_from_label
 
     def function(self) -> Callable[[np.ndarray, np.ndarray, int], tuple[Any, Any, Any]]:
-        namespace: dict[str, Any] = {}
-        exec(compile(PRELUDE + self.source + self.extra, f"<mistake {self.name}>", "exec"), namespace)
-        fn: Callable[[np.ndarray, np.ndarray, int], tuple[Any, Any, Any]] = namespace["mistake"]
+        fn: Callable[[np.ndarray, np.ndarray, int], tuple[Any, Any, Any]] = self.namespace()["mistake"]
         return fn
 
     def namespace(self) -> dict[str, Any]:
+        """A fresh module namespace of the mistake (fresh state for the stateful ones)."""
         namespace: dict[str, Any] = {}
         exec(compile(PRELUDE + self.source + self.extra, f"<mistake {self.name}>", "exec"), namespace)
         return namespace

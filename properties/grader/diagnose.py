@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from properties.implementation import Implementation, ImplementationFatal, Outputs, normalise_output
-from properties.laws import LABELS, expected_shape, loss_acceptable, truth
+from properties.laws import LABELS, expected_shape, loss_acceptable, reshaped, truth
 from properties.mistakes import MISTAKES, Mistake
 from properties.strategies import Case
 
@@ -28,10 +28,8 @@ def _as_float(value: object, shape: tuple[int, ...]) -> np.ndarray | None:
     array = value if isinstance(value, np.ndarray) else normalise_output(value)
     if not isinstance(array, np.ndarray):
         return None
-    squeezed = [n for n in array.shape if n != 1]
-    if array.size != int(np.prod(shape)) or squeezed != [n for n in shape if n != 1]:
-        return None
-    return array.astype(np.float64).reshape(shape)
+    shaped = reshaped(array, shape)
+    return None if shaped is None else shaped.astype(np.float64)
 
 
 def _raw(value: object) -> np.ndarray | None:
