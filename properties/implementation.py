@@ -2,7 +2,7 @@
 
 Every law takes an :class:`Implementation` -- a callable ``impl(U, v_c, o) -> Outputs`` -- so the
 same laws check the in-process reference, a user's own function (through the adapters below or the
-pytest plugin) and a sandboxed student submission (``properties.grader.sandbox``), which returns
+pytest plugin) and a sandboxed student submission (``properties.grader.sandbox.parent``), which returns
 outputs that have crossed a process boundary as raw data.
 
 An output slot holds what the implementation returned, after :func:`normalise_output`: an exact

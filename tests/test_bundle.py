@@ -65,7 +65,7 @@ def test_the_zip_has_gradescopes_two_scripts_at_its_root_executable(autograder_z
         assert (infos[name].external_attr >> 16) & stat.S_IXUSR, name
     assert f"{bundle.SOURCE_FOLDER}/pyproject.toml" in infos
     assert f"{bundle.SOURCE_FOLDER}/properties/grader/cli.py" in infos
-    assert f"{bundle.SOURCE_FOLDER}/properties/grader/shims/utils/utils.py" in infos
+    assert f"{bundle.SOURCE_FOLDER}/properties/grader/sandbox/shims/utils/utils.py" in infos
     assert f"{bundle.SOURCE_FOLDER}/properties/grader/examples/correct.py" in infos
     assert "pip install" in setup and "@" not in setup.replace("$@", "")  # every placeholder filled
     assert subprocess.run(["bash", "-n", "-c", setup], check=False).returncode == 0

@@ -10,7 +10,7 @@ import pytest
 
 from properties.grader import source
 from properties.grader.grade import grade
-from properties.grader.sandbox import LoadFailed, SandboxedImplementation
+from properties.grader.sandbox.parent import LoadFailed, SandboxedImplementation
 
 CORRECT = """
 def naiveSoftmaxLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, dataset):

@@ -20,8 +20,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from properties.grader import protocol
-from properties.grader.sandbox import (
+from properties.grader.sandbox import protocol
+from properties.grader.sandbox.parent import (
     MSG_OUTPUT_TRUNCATED,
     CallTimeout,
     ChildDied,

@@ -22,7 +22,7 @@ from properties.grader.source import (
 )
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
-SHIMS = Path(source.__file__).parent / "shims"
+SHIMS = Path(source.__file__).parent / "sandbox" / "shims"
 SHIM_MODULES = (
     "_cegrad_shims",
     "utils",

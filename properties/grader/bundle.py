@@ -203,7 +203,8 @@ cegrad = "properties.grader.cli:main"
 include = ["reference*", "properties*"]
 
 [tool.setuptools.package-data]
-"properties.grader" = ["examples/*.py", "examples/**/*.py", "shims/*.py", "shims/**/*.py"]
+"properties.grader" = ["examples/*.py", "examples/**/*.py"]
+"properties.grader.sandbox" = ["shims/*.py", "shims/**/*.py"]
 """
 
 

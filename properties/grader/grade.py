@@ -14,7 +14,7 @@ from pathlib import Path
 from properties import laws, profiles
 from properties.grader import source
 from properties.grader.diagnose import Diagnoser
-from properties.grader.sandbox import Limits, LoadFailed, LoadInfo, SandboxedImplementation
+from properties.grader.sandbox.parent import Limits, LoadFailed, LoadInfo, SandboxedImplementation
 from properties.runner import LawResult, run_law
 
 #: What each convention calls its outputs, so messages use the names the student wrote.

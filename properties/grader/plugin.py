@@ -87,7 +87,7 @@ class LawItem(pytest.Item):
     def runtest(self) -> None:
         from properties import profiles
         from properties.grader.diagnose import Diagnoser
-        from properties.grader.sandbox import LoadFailed
+        from properties.grader.sandbox.parent import LoadFailed
         from properties.runner import run_law
 
         parent = self.parent

@@ -20,11 +20,11 @@ import numpy as np
 import pytest
 
 from properties.grader.grade import grade
-from properties.grader.sandbox import SandboxedImplementation
+from properties.grader.sandbox.parent import SandboxedImplementation
 from properties.implementation import from_cs224n
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "properties" / "grader" / "examples"
-SHIMS = Path(__file__).resolve().parents[2] / "properties" / "grader" / "shims"
+SHIMS = Path(__file__).resolve().parents[2] / "properties" / "grader" / "sandbox" / "shims"
 
 pytestmark = pytest.mark.bench
 

@@ -1,9 +1,9 @@
 """The grader's side of the sandbox: a student submission as an :class:`Implementation`.
 
 :class:`SandboxedImplementation` runs the submission in a child process
-(:mod:`properties.grader.child`) and is called like any other implementation, so the laws never
+(:mod:`.child`) and is called like any other implementation, so the laws never
 know the difference.  The child gets fresh copies of the inputs and sends raw arrays back over
-pipes of its own (:mod:`properties.grader.protocol`); its stdout and stderr are captured apart,
+pipes of its own (:mod:`.protocol`); its stdout and stderr are captured apart,
 capped, and only ever shown as the student's output.
 
 What can go wrong, and what the caller sees:
@@ -41,7 +41,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from properties.grader.protocol import (
+from properties.grader.sandbox.protocol import (
     FrameReader,
     Message,
     ProtocolViolation,
@@ -394,7 +394,7 @@ class SandboxedImplementation:
         }
         # -s -P is -I without -E: the environment is ours alone, and -E would drop PYTHONHASHSEED.
         argv = [
-            sys.executable, "-s", "-P", "-m", "properties.grader.child",
+            sys.executable, "-s", "-P", "-m", "properties.grader.sandbox.child",
             "--in-fd", str(to_child_r), "--out-fd", str(from_child_w), "--scratch", scratch,
             "--memory-bytes", str(self.limits.memory_bytes),
             "--cpu-seconds", str(self.limits.cpu_seconds),

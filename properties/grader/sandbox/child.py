@@ -1,7 +1,7 @@
 """The submission's process: load the untrusted module, then answer the grader's calls.
 
-Run by :mod:`properties.grader.sandbox` as ``python -I -m properties.grader.child --in-fd N
---out-fd M --scratch DIR ...`` in a scrubbed environment and a new session.  In order, it
+Run by :mod:`properties.grader.sandbox.parent` as ``python -s -P -m properties.grader.sandbox.child
+--in-fd N --out-fd M --scratch DIR ...`` in a scrubbed environment and a new session.  In order, it
 
 1. applies resource limits (address space, CPU seconds, file size, no core dumps, no new
    processes where not root) and moves into the scratch directory;
@@ -16,7 +16,7 @@ Run by :mod:`properties.grader.sandbox` as ``python -I -m properties.grader.chil
 4. loads the submission (a module named after its file, so its ``__main__`` block does not run,
    or an extracted source text) and serves ``call`` messages until the parent closes the channel.
 
-Outputs go back as raw arrays (see :mod:`properties.grader.protocol`); nothing here is trusted
+Outputs go back as raw arrays (see :mod:`.protocol`); nothing here is trusted
 by the parent, which re-checks every frame.  The audit hook is defence in depth for the machine,
 not for the grade: the grade only ever depends on data the parent validates.
 """
@@ -93,7 +93,7 @@ _MAX_TRACEBACK_FRAMES = 8
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m properties.grader.child")
+    parser = argparse.ArgumentParser(prog="python -m properties.grader.sandbox.child")
     parser.add_argument("--in-fd", type=int, required=True)
     parser.add_argument("--out-fd", type=int, required=True)
     parser.add_argument("--scratch", required=True)
@@ -409,7 +409,7 @@ def main(argv: list[str] | None = None) -> None:
     import numpy as np
 
     from properties import implementation
-    from properties.grader import protocol
+    from properties.grader.sandbox import protocol
 
     del sys.modules["ctypes"], sys.modules["_ctypes"]
     # subprocess is loaded now so its own import of _posixsubprocess (not audited when it forks)
@@ -434,7 +434,7 @@ def main(argv: list[str] | None = None) -> None:
     source_text = load.fields.get("source")
 
     # An allowed module must really import, so its files become readable too.
-    properties_dir = os.path.dirname(os.path.dirname(os.path.realpath(protocol.__file__)))
+    properties_dir = os.path.dirname(os.path.realpath(implementation.__file__))
     forbidden_dirs = tuple(
         [properties_dir] * ("properties" not in allowed)
         + _package_dirs(tuple(n for n in (*AUTODIFF_MODULES, "reference", "cegrad") if n not in allowed))
