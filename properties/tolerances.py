@@ -95,3 +95,97 @@ FD_ATOL = 10.0 * (FD_STEP**2 * FD_MAX_V**3 / 6.0 + unit_roundoff(np.float64) * F
 # bound.  Invariance laws (relabelling, shift) compare two outputs of the implementation itself,
 # each within `bounds` of the truth, so they use the sum of both bounds: 2 × bounds.
 INVARIANCE_FACTOR = 2.0
+
+
+# ---------------------------------------------------------------------------------------------
+# Negative sampling and the skip-gram window (docs/negative-sampling.md, eqs. (25)-(39))
+#
+# Notation as above, plus the draws i ∈ {o, w_1, ..., w_K} (a negative drawn twice is two draws),
+# s_o = -1 and s_k = +1, z_i = u_iᵀv_c, σ_i = σ(z_i), σ̄_i = σ(-z_i), t_i = -log σ(-s_i z_i) ≥ 0.
+#
+# 1. Logits: Δz_i = (d + 2)·u·a_i as in item 1 above (a dot product of length d plus one rounding).
+# 2. One draw's coefficient (eq. 30, 31): c_o = -σ̄_o, c_k = σ_k.  σ'(x) = σ(x)σ(-x) (eq. 25) moves it
+#    by σ_i σ̄_i Δz_i; evaluating σ rounds three times (exp, add, divide): 3u·σ.  A correct student
+#    may also form σ(z_o) - 1 or 1 - σ(-z_k), whose subtraction of numbers ≤ 1 adds an absolute u.
+#    So e_i = σ_i σ̄_i Δz_i + 4u (σ ≤ 1 turns 3u·σ + u into at most 4u).
+# 3. A row's coefficient C_w sums the n_w draws landing on row w: |δC_w| ≤ Σ e_i + n_w·u·Σ |c_i|.
+# 4. dJ/dU: G_wj = C_w v_j: |δG_wj| ≤ |δC_w|·|v_j| + u·|C_w v_j|   (zero rows stay exactly zero).
+# 5. dJ/dv_c: g_j = Σ_i c_i U_ij, K + 1 products and K additions:
+#    |δg_j| ≤ Σ_i e_i |U_ij| + (K + 2)·u·Σ_i |c_i U_ij|.
+# 6. The loss: each term t_i = log(1 + e^{s_i z_i}) has derivative σ ≤ 1 in z, so it moves by Δz_i,
+#    and its own evaluation (exp, add, log) rounds by 3u·(1 + t_i); the sum of K + 1 terms adds
+#    (K + 1)·u·Σ t_i.
+# SAFETY (×4) and the subnormal floor apply as above.  Not a fudge either: at float64 the bound is
+# ~1e-15 relative to the coefficients, while a wrong formula (a flipped sign, σ(z) for σ(-z), a
+# dropped draw) changes a coefficient by σ_i or σ̄_i, which is ≥ 0.1 on the pinned cases.
+#
+# The skip-gram window sums m word terms (eq. 35-37): the bound of the sum is the sum of the words'
+# bounds plus the rounding of m additions, m·u·Σ_j |term_j| entrywise.  Reordering the window
+# (eq. 39) compares two such sums of the implementation itself: INVARIANCE_FACTOR × the bound.
+
+
+@dataclass(frozen=True)
+class WordBounds:
+    """Per-entry tolerances of one word's (loss, dJ/dv_c, dJ/dU)."""
+
+    loss: float
+    grad_v_c: np.ndarray
+    grad_U: np.ndarray
+
+
+def neg_sampling_bounds(U: np.ndarray, v_c: np.ndarray, o: int, negatives: np.ndarray) -> WordBounds:
+    """The tolerances of J, dJ/dv_c and dJ/dU of eq. (27)-(33) for one case (items 1-6 above)."""
+    u = unit_roundoff(U.dtype)
+    U64, v64 = U.astype(np.float64), v_c.astype(np.float64)
+    W, d = U.shape
+    K = len(negatives)
+    draws = np.concatenate([[o], negatives]).astype(np.intp)
+    s = np.concatenate([[-1.0], np.ones(K)])
+    z = U64[draws] @ v64
+    delta_z = (d + 2) * u * (np.abs(U64[draws]) @ np.abs(v64))
+    with np.errstate(over="ignore"):
+        sig, sig_bar = 1.0 / (1.0 + np.exp(-z)), 1.0 / (1.0 + np.exp(z))
+    c = np.where(s < 0, -sig_bar, sig)
+    e = sig * sig_bar * delta_z + 4.0 * u
+    row_err = np.zeros(W)
+    row_abs = np.zeros(W)
+    count = np.zeros(W)
+    np.add.at(row_err, draws, e)
+    np.add.at(row_abs, draws, np.abs(c))
+    np.add.at(count, draws, 1.0)
+    dC = row_err + count * u * row_abs
+    C = np.zeros(W)
+    np.add.at(C, draws, c)
+    abs_v = np.abs(v64)
+    g_U = np.outer(dC, abs_v) + u * np.abs(np.outer(C, v64))
+    abs_rows = np.abs(U64[draws])
+    g_v = e @ abs_rows + (K + 2) * u * (np.abs(c) @ abs_rows)
+    t = np.logaddexp(0.0, s * z)  # t_i = log(1 + e^{s_i z_i}) = -log σ(-s_i z_i)
+    g_loss = float(np.sum(delta_z + 3.0 * u * (1.0 + t)) + (K + 1) * u * t.sum())
+    floor = _floor(U.dtype)
+    return WordBounds(loss=SAFETY * g_loss + floor, grad_v_c=SAFETY * g_v + floor, grad_U=SAFETY * g_U + floor)
+
+
+def window_bounds(dtype: np.dtype, terms: list[tuple[WordBounds, float, np.ndarray, np.ndarray]]) -> WordBounds:
+    """The bound of a window's sum from its words' (bounds, loss, dJ/dv_c, dJ/dU) (eq. 35-37).
+
+    ``dtype`` is the input's (its unit roundoff prices the m additions); the terms are float64 truths.
+    """
+    m = len(terms)
+    u = unit_roundoff(dtype)
+    loss = sum(b.loss for b, _, _, _ in terms) + m * u * sum(abs(j) for _, j, _, _ in terms)
+    g_v = sum(b.grad_v_c for b, _, _, _ in terms) + m * u * sum(np.abs(g) for _, _, g, _ in terms)
+    g_U = sum(b.grad_U for b, _, _, _ in terms) + m * u * sum(np.abs(G) for _, _, _, G in terms)
+    return WordBounds(loss=float(loss), grad_v_c=np.asarray(g_v), grad_U=np.asarray(g_U))
+
+
+# Finite differences of J (eq. 27) and J_sg (eq. 35) reuse FD_STEP.  Along one entry, the third
+# derivative of one term log(1 + e^{x}) is σ''(x) = σ(x)σ(-x)(1 - 2σ(x)), at most 1/(6√3) < 0.1 per
+# unit of logit cubed, against the softmax's 1 used for FD_ATOL: so K + 1 ≤ 10 draws stay within
+# FD_ATOL's truncation term, with |v_j|, |u_ij| ≤ FD_MAX_V and |J| ≤ FD_MAX_LOSS as there.  A window
+# of m ≤ FD_MAX_WINDOW outside words adds m such terms (naive softmax: ≤ 1 each), hence the factor.
+FD_MAX_NEGATIVES = 9
+FD_MAX_WINDOW = 4
+NS_FD_ATOL = FD_ATOL
+WINDOW_FD_ATOL = 10.0 * (FD_MAX_WINDOW * FD_STEP**2 * FD_MAX_V**3 / 6.0
+                         + unit_roundoff(np.float64) * FD_MAX_LOSS / FD_STEP)

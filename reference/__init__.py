@@ -21,7 +21,23 @@ import numpy as np
 
 from reference import _validate
 
-__all__ = ["grad_U", "grad_U_from_label", "grad_v_c", "loss", "sgd_step", "softmax"]
+# negative sampling and the skip-gram window are imported at the end of this module
+__all__ = [
+    "grad_U",
+    "grad_U_from_label",
+    "grad_v_c",
+    "log_sigmoid",
+    "loss",
+    "neg_sampling",
+    "neg_sampling_grad_U",
+    "neg_sampling_grad_v_c",
+    "neg_sampling_loss",
+    "negative_samples",
+    "sgd_step",
+    "sigmoid",
+    "skipgram",
+    "softmax",
+]
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -93,3 +109,16 @@ def sgd_step(U: np.ndarray, v_c: np.ndarray, o: int, lr: float) -> np.ndarray:
     for w in np.flatnonzero(step):  # rows whose coefficient underflowed to 0 do not change
         U[w] += step[w] * v_c
     return U
+
+
+# Negative sampling and the skip-gram window build on the functions above, hence imported last.
+from reference.negative_sampling import (  # noqa: E402  # needs loss/grad_U/grad_v_c defined first
+    log_sigmoid,
+    neg_sampling,
+    neg_sampling_grad_U,
+    neg_sampling_grad_v_c,
+    neg_sampling_loss,
+    negative_samples,
+    sigmoid,
+)
+from reference.skipgram import skipgram  # noqa: E402  # as above
