@@ -12,7 +12,6 @@ Nothing returned by code under test is ever compared through its own methods.
 
 from __future__ import annotations
 
-import inspect
 import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -138,42 +137,28 @@ def from_functions(
     return FunctionImplementation(name or _name_of(grad_U), call, frozenset(provides))
 
 
-class _Dataset:
-    """The unused ``dataset`` argument of the course's signatures: harmless if touched."""
-
-    def __getattr__(self, attr: str) -> Any:
-        raise AttributeError(f"the naive softmax loss does not use the dataset (asked for {attr!r})")
-
-
 def from_cs224n(fn: Callable[..., Any], name: str | None = None) -> FunctionImplementation:
     """Test ``fn(centerWordVec, outsideWordIdx, outsideVectors, dataset) -> (loss, gradCenter, gradOutside)``.
 
     Also fits the snake-case form and, with its arguments in the same order, the 2017 form
     ``softmaxCostAndGradient(predicted, target, outputVectors, dataset)``.  A function without
-    the ``dataset`` parameter is called without it.
+    the ``dataset`` parameter is called without it (the rules are the ``cs224n`` row of
+    :data:`properties.grader.conventions.CONVENTIONS`).
     """
-    takes_dataset = _positional_count(fn) >= 4
+    # the table of conventions is a leaf module of plain data: importing it runs no grader code
+    from properties.grader.conventions import CONVENTIONS, UnusedDataset, positional_count
+
+    convention = CONVENTIONS["cs224n"]
+    accepts = positional_count(fn)
 
     def call(U: np.ndarray, v_c: np.ndarray, o: int) -> tuple[Any, Any, Any]:
-        args: tuple[Any, ...] = (v_c, o, U, _Dataset()) if takes_dataset else (v_c, o, U)
-        result = fn(*args)
-        if type(result) not in (tuple, list) or len(result) != 3:
-            raise TypeError(
-                f"expected a tuple (loss, gradCenterVec, gradOutsideVecs), got {type(result).__name__}"
-            )
-        return result[0], result[1], result[2]
+        result = convention.unpack(fn(*convention.arguments({"U": U, "v_c": v_c, "o": o, "dataset": UnusedDataset()},
+                                                            accepts)))
+        if isinstance(result, str):
+            raise TypeError(f"{_name_of(fn)} {result}")
+        return result["loss"], result["grad_v_c"], result["grad_U"]
 
-    return FunctionImplementation(name or _name_of(fn), call, frozenset(OUTPUT_NAMES))
-
-
-def _positional_count(fn: Callable[..., Any]) -> int:
-    try:
-        params = inspect.signature(fn).parameters.values()
-    except (TypeError, ValueError):
-        return 4
-    if any(p.kind is p.VAR_POSITIONAL for p in params):
-        return 4
-    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
+    return FunctionImplementation(name or _name_of(fn), call, convention.provides)
 
 
 def _name_of(fn: Callable[..., Any]) -> str:

@@ -223,7 +223,7 @@ def test_bad_convention_name_lists_the_valid_ones():
 def test_function_option_with_auto_means_grad_u_unless_it_is_a_cs224n_name():
     grad_u_file = read_submission(SUBMISSIONS / "grad_u.py")
     spec = choose_convention(grad_u_file, function="softmax")
-    assert (spec.name, spec.function_name, spec.kind) == ("grad-u", "softmax", "grad-u")
+    assert (spec.name, spec.function_name, spec.parameters) == ("grad-u", "softmax", CONVENTIONS["grad-u"].parameters)
     vectorised = read_submission(SUBMISSIONS / "cs224n_vectorised.py")
     assert choose_convention(vectorised, function="naiveSoftmaxLossAndGradient") == CONVENTIONS["cs224n"]
     with pytest.raises(NotGradable, match="looks for a top-level function grad_v"):
@@ -233,7 +233,8 @@ def test_function_option_with_auto_means_grad_u_unless_it_is_a_cs224n_name():
 def test_function_option_renames_the_function_of_an_explicit_convention():
     sub = read_submission(SUBMISSIONS / "cs224n_vectorised.py")
     spec = choose_convention(sub, "cs224n", function="negSamplingLossAndGradient")
-    assert (spec.name, spec.function_name, spec.kind) == ("cs224n", "negSamplingLossAndGradient", "cs224n")
+    assert (spec.name, spec.function_name, spec.parameters) == (
+        "cs224n", "negSamplingLossAndGradient", CONVENTIONS["cs224n"].parameters)
 
 
 def test_auto_prefers_cs224n_when_a_file_defines_several(tmp_path):

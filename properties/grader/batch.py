@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from properties import profiles
+from properties.grader.conventions import AUTO, CONVENTIONS, choices_text
 
 #: Exit statuses: as ``cegrad grade``, summed over the class.
 EXIT_ALL_PASSED, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
@@ -71,7 +72,7 @@ HELP_FORMAT = "gradebook format (default csv)"
 HELP_OUTPUT = "write the gradebook to FILE instead of stdout"
 HELP_FORCE = f"regrade every submission, ignoring DIR/{CACHE_DIRNAME}/"
 HELP_TIMEOUT = f"overall wall-clock limit per submission, in seconds (default {DEFAULT_TIMEOUT_S:g})"
-HELP_CONVENTION = "calling convention for every submission: auto (default), cs224n, cs224n-snake, cs224n-2017 or grad-u"
+HELP_CONVENTION = f"calling convention for every submission: {AUTO} (default), {choices_text()}"
 HELP_ALLOW = "let submissions import MODULE (as cegrad grade --allow-import); may be repeated"
 
 MSG_NO_DIR = "cegrad grade-all: {path}: no such directory"
@@ -175,7 +176,7 @@ def _cache_file(cache: Path, entry: Entry) -> Path:
 class Settings:
     profile: str = "standard"
     seed: int = 0
-    convention: str = "auto"
+    convention: str = AUTO
     allow_imports: tuple[str, ...] = ()
 
 
@@ -439,10 +440,9 @@ def _write_cache(cache: Path, entry: Entry, key: str, result: dict[str, Any]) ->
 
 
 def _output_labels() -> list[str]:
-    from properties.grader.grade import OUTPUT_LABELS
     from properties.laws import LABELS
 
-    names = {label for labels in OUTPUT_LABELS.values() for label in labels.values()} | set(LABELS.values())
+    names = {output.label for c in CONVENTIONS.values() for output in c.outputs} | set(LABELS.values())
     return sorted(names, key=len, reverse=True)  # longest first: "grad" must not cut "gradPred"
 
 
@@ -602,7 +602,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="how many cases per law (default standard)")
     parser.add_argument("--seed", type=int, default=0, help="Hypothesis seed, as for cegrad grade (default 0)")
     parser.add_argument("--force", action="store_true", help=HELP_FORCE)
-    parser.add_argument("--convention", default="auto", help=HELP_CONVENTION)
+    parser.add_argument("--convention", default=AUTO, help=HELP_CONVENTION)
     parser.add_argument("--allow-import", action="append", default=[], metavar="MODULE", help=HELP_ALLOW)
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="SECONDS", help=HELP_TIMEOUT)
     return parser
@@ -611,8 +611,6 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str]) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    from properties.grader.source import AUTO, CONVENTIONS
-
     if args.jobs < 1:
         parser.error(MSG_JOBS.format(got=args.jobs))
     if not args.timeout > 0:

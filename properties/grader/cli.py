@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from properties import profiles
+from properties.grader.conventions import AUTO, CONVENTIONS, CUSTOM_FUNCTION_CONVENTION, choices_text
 
 USAGE = """usage: cegrad {grade,derive,grade-all,gradescope-bundle} ...
 
@@ -28,9 +29,10 @@ EXIT_PASSED, EXIT_FAILED, EXIT_NOT_GRADABLE = 0, 1, 2
 FORMATS = ("text", "json", "gradescope")
 DEFAULT_GRADESCOPE_OUTPUT = Path("results") / "results.json"
 
-HELP_CONVENTION = "calling convention: auto (default: chosen by the function names in the file), " \
-                  "cs224n, cs224n-snake, cs224n-2017 or grad-u"
-HELP_FUNCTION = "name of the function to grade (grad-u convention; default grad_U)"
+HELP_CONVENTION = f"calling convention: {AUTO} (default: chosen by the function names in the file), " \
+                  f"{choices_text()}"
+HELP_FUNCTION = f"name of the function to grade ({CUSTOM_FUNCTION_CONVENTION} convention; " \
+                f"default {CONVENTIONS[CUSTOM_FUNCTION_CONVENTION].function_name})"
 HELP_EXAMPLE = "grade a bundled example submission instead of PATH: {names}"
 HELP_ALLOW = "let the submission import MODULE (autograd, jax, torch, tensorflow and cegrad's own " \
              "packages are refused by default); may be repeated"
@@ -47,7 +49,7 @@ def _grade_parser() -> argparse.ArgumentParser:
     parser.add_argument("path", nargs="?", help="the student's .py file, or a folder holding word2vec.py")
     parser.add_argument("--example", choices=example_names(), metavar="NAME",
                         help=HELP_EXAMPLE.format(names=", ".join(example_names())))
-    parser.add_argument("--convention", default="auto", help=HELP_CONVENTION)
+    parser.add_argument("--convention", default=AUTO, help=HELP_CONVENTION)
     parser.add_argument("--function", default=None, help=HELP_FUNCTION)
     parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default text)")
     parser.add_argument("--output", type=Path, default=None,

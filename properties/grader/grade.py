@@ -13,17 +13,10 @@ from pathlib import Path
 
 from properties import laws, profiles
 from properties.grader import source
+from properties.grader.conventions import Convention
 from properties.grader.diagnose import Diagnoser
 from properties.grader.sandbox.parent import Limits, LoadFailed, LoadInfo, SandboxedImplementation
 from properties.runner import LawResult, run_law
-
-#: What each convention calls its outputs, so messages use the names the student wrote.
-OUTPUT_LABELS = {
-    "cs224n": {"loss": "loss", "grad_v_c": "gradCenterVec", "grad_U": "gradOutsideVecs"},
-    "cs224n-snake": {"loss": "loss", "grad_v_c": "grad_center_vec", "grad_U": "grad_outside_vecs"},
-    "cs224n-2017": {"loss": "cost", "grad_v_c": "gradPred", "grad_U": "grad"},
-    "grad-u": {"grad_U": "dCE/dU"},
-}
 
 NOTE_MODULE = "graded by importing the whole module (its __main__ block was not run)"
 NOTE_SHIMS = "cegrad supplied these course helpers, which your folder does not have: {names}"
@@ -102,7 +95,7 @@ def _rebinding_line(text: str, name: str) -> int | None:
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 
-def load(sub: source.Submission, spec: source.ConventionSpec, allow_imports: tuple[str, ...],
+def load(sub: source.Submission, spec: Convention, allow_imports: tuple[str, ...],
          limits: Limits) -> tuple[SandboxedImplementation, LoadInfo | LoadFailed, list[str]]:
     """Start the submission as a module; only where that fails, by extracting the function.
 
@@ -157,7 +150,7 @@ def grade(
     sub = source.read_submission(path)
     spec = source.choose_convention(sub, convention, function)
     impl, loaded, notes = load(sub, spec, tuple(allow_imports), limits or Limits())
-    impl.labels = OUTPUT_LABELS[spec.name]  # type: ignore[attr-defined]  # the names the student used
+    impl.labels = spec.labels  # type: ignore[attr-defined]  # the names the student used
     report = Report(submission=str(path), convention=spec.name, function=spec.function_name,
                     profile=profile, seed=seed, notes=notes)
     applicable = [law for law in laws.LAWS if law.applies_to(impl)]

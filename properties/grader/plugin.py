@@ -12,9 +12,12 @@ from typing import Any
 
 import pytest
 
+from properties.grader.conventions import AUTO, CONVENTIONS, CUSTOM_FUNCTION_CONVENTION
+
 HELP_SUBMISSION = "grade this student file (or folder holding word2vec.py) with cegrad's laws; may be repeated"
 HELP_CONVENTION = "calling convention of the submission (default auto)"
-HELP_FUNCTION = "function to grade under the grad-u convention (default grad_U)"
+HELP_FUNCTION = f"function to grade under the {CUSTOM_FUNCTION_CONVENTION} convention " \
+                f"(default {CONVENTIONS[CUSTOM_FUNCTION_CONVENTION].function_name})"
 HELP_PROFILE = "cegrad grading profile: quick, standard or thorough (default standard)"
 HELP_SEED = "Hypothesis seed for cegrad's laws (default 0)"
 
@@ -22,7 +25,7 @@ HELP_SEED = "Hypothesis seed for cegrad's laws (default 0)"
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("cegrad", "cegrad: grade a word2vec gradient submission")
     group.addoption("--cegrad-submission", action="append", default=[], metavar="PATH", help=HELP_SUBMISSION)
-    group.addoption("--cegrad-convention", default="auto", help=HELP_CONVENTION)
+    group.addoption("--cegrad-convention", default=AUTO, help=HELP_CONVENTION)
     group.addoption("--cegrad-function", default=None, help=HELP_FUNCTION)
     group.addoption("--cegrad-profile", default="standard", choices=("quick", "standard", "thorough"), help=HELP_PROFILE)
     group.addoption("--cegrad-seed", type=int, default=0, help=HELP_SEED)
@@ -68,7 +71,7 @@ class SubmissionFile(pytest.File):
         sub = source.read_submission(self.path)
         spec = source.choose_convention(sub, config.getoption("cegrad_convention"), config.getoption("cegrad_function"))
         self.impl, self.loaded, _ = grade.load(sub, spec, (), grade.Limits())
-        self.impl.labels = grade.OUTPUT_LABELS[spec.name]
+        self.impl.labels = spec.labels
 
     def teardown(self) -> None:
         if self.impl is not None:

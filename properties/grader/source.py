@@ -16,13 +16,13 @@ import json
 import re
 import tokenize
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
+from properties.grader.conventions import AUTO, CONVENTIONS, CUSTOM_FUNCTION_CONVENTION, Convention
+
 __all__ = [
-    "CONVENTIONS",
-    "ConventionSpec",
     "Extraction",
     "NotGradable",
     "Submission",
@@ -167,29 +167,6 @@ def _decode(p: Path, data: bytes) -> str:
 # --------------------------------------------------------------------------- conventions
 
 
-@dataclass(frozen=True)
-class ConventionSpec:
-    """How to call a submission.
-
-    kind "cs224n": ``f(v_c, o, U, dataset) -> (loss, grad_center, grad_outside)``;
-    kind "grad-u": ``f(U, v_c, o) -> dCE/dU``.
-    """
-
-    name: str
-    function_name: str
-    kind: str
-
-
-CONVENTIONS: dict[str, ConventionSpec] = {
-    "cs224n": ConventionSpec("cs224n", "naiveSoftmaxLossAndGradient", "cs224n"),
-    "cs224n-snake": ConventionSpec("cs224n-snake", "naive_softmax_loss_and_gradient", "cs224n"),
-    "cs224n-2017": ConventionSpec("cs224n-2017", "softmaxCostAndGradient", "cs224n"),
-    "grad-u": ConventionSpec("grad-u", "grad_U", "grad-u"),
-}
-#: The order auto-detection prefers when a file defines several conventions' functions.
-AUTO_PREFERENCE = ("cs224n", "cs224n-snake", "cs224n-2017", "grad-u")
-AUTO = "auto"
-
 _DEF_LINE = re.compile(r"^(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\(", re.MULTILINE)
 
 
@@ -213,7 +190,7 @@ def defined_functions(text: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def choose_convention(sub: Submission, convention: str = AUTO, function: str | None = None) -> ConventionSpec:
+def choose_convention(sub: Submission, convention: str = AUTO, function: str | None = None) -> Convention:
     """The convention to grade ``sub`` under; ``function`` renames the function looked for."""
     if convention != AUTO and convention not in CONVENTIONS:
         valid = ", ".join([AUTO, *CONVENTIONS])
@@ -221,15 +198,13 @@ def choose_convention(sub: Submission, convention: str = AUTO, function: str | N
     defined = defined_functions(sub.text)
     if convention == AUTO:
         if function is not None:
-            by_name = [c for c in AUTO_PREFERENCE if CONVENTIONS[c].function_name == function]
-            spec = (
-                CONVENTIONS[by_name[0]] if by_name else replace(CONVENTIONS["grad-u"], function_name=function)
-            )
+            by_name = [c for c in CONVENTIONS.values() if c.function_name == function]
+            spec = by_name[0] if by_name else CONVENTIONS[CUSTOM_FUNCTION_CONVENTION].renamed(function)
             return _require(sub, spec, defined)
-        for name in AUTO_PREFERENCE:
-            if CONVENTIONS[name].function_name in defined:
-                return CONVENTIONS[name]
-        wanted = [CONVENTIONS[name].function_name for name in AUTO_PREFERENCE]
+        for spec in CONVENTIONS.values():
+            if spec.function_name in defined:
+                return spec
+        wanted = [spec.function_name for spec in CONVENTIONS.values()]
         raise NotGradable(
             MSG_NO_CONVENTION.format(
                 path=sub.path.name,
@@ -240,11 +215,11 @@ def choose_convention(sub: Submission, convention: str = AUTO, function: str | N
         )
     spec = CONVENTIONS[convention]
     if function is not None:
-        spec = replace(spec, function_name=function)
+        spec = spec.renamed(function)
     return _require(sub, spec, defined)
 
 
-def _require(sub: Submission, spec: ConventionSpec, defined: list[str]) -> ConventionSpec:
+def _require(sub: Submission, spec: Convention, defined: list[str]) -> Convention:
     if spec.function_name in defined:
         return spec
     raise NotGradable(

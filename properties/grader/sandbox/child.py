@@ -43,7 +43,6 @@ from properties.grader.sandbox.audit import (
 )
 
 MSG_NO_FUNCTION = "no function named {name!r} in the submission"
-MSG_NOT_A_TUPLE = "returned {what}, not a tuple (loss, gradCenterVec, gradOutsideVecs)"
 MSG_TOO_LARGE = "an array of {nbytes} bytes, far too large to be a gradient of the inputs"
 MSG_EXIT_AT_IMPORT = "the submission called exit({code!r}) while being imported"
 
@@ -107,6 +106,7 @@ def main(argv: list[str] | None = None) -> None:
     import numpy as np
 
     from properties import implementation
+    from properties.grader import conventions
     from properties.grader.sandbox import protocol
 
     del sys.modules["ctypes"], sys.modules["_ctypes"]
@@ -120,14 +120,14 @@ def main(argv: list[str] | None = None) -> None:
     read_message, write_message = protocol.read_message, protocol.write_message
     array_dtypes, max_text = protocol.ARRAY_DTYPES, protocol.MAX_TEXT_CHARS
     max_array_bytes = protocol.MAX_MESSAGE_BYTES // 4  # three outputs and two inputs share a frame
-    normalise_output, dataset = implementation.normalise_output, implementation._Dataset()
-    positional_count = implementation._positional_count
+    normalise_output, dataset = implementation.normalise_output, conventions.UnusedDataset()
 
     load = read_message(in_fd)
     if load is None or load.kind != "load":
         sys.exit(3)
     mode, path, function = load.fields["mode"], load.fields["path"], load.fields["function"]
-    convention, shim_dir = load.fields["convention"], os.path.realpath(load.fields["shim_dir"])
+    convention = conventions.CONVENTIONS[load.fields["convention"]]
+    shim_dir = os.path.realpath(load.fields["shim_dir"])
     allowed = frozenset(load.fields.get("allow_imports", ()))
     source_text = load.fields.get("source")
 
@@ -215,7 +215,7 @@ def main(argv: list[str] | None = None) -> None:
         fn = getattr(module, function, None)
         if not callable(fn):
             raise LookupError(MSG_NO_FUNCTION.format(name=function))
-        takes_dataset = positional_count(fn) >= 4
+        accepts = conventions.positional_count(fn)
     except SystemExit as exc:
         guard.ours()
         send(
@@ -247,9 +247,7 @@ def main(argv: list[str] | None = None) -> None:
         U, v_c = request.arrays["U"], request.arrays["v_c"]
         blocked_before = len(blocked)
         raised: BaseException | None = None
-        call_args: tuple[Any, ...] = (v_c, o, U, dataset) if takes_dataset else (v_c, o, U)
-        if convention == "grad-u":
-            call_args = (U, v_c, o)
+        call_args = convention.arguments({"U": U, "v_c": v_c, "o": o, "dataset": dataset}, accepts)
         guard.theirs()
         try:
             result = fn(*call_args)
@@ -278,16 +276,10 @@ def main(argv: list[str] | None = None) -> None:
             send("raised", {**fields, **describe(raised)}, arrays)
             continue
         slots: dict[str, Any] = {}
-        if convention == "grad-u":
-            values = {"grad_U": result}
-        elif type(result) in (tuple, list) and len(result) == 3:
-            values = {"loss": result[0], "grad_v_c": result[1], "grad_U": result[2]}
-        else:
-            what = f"a {type(result).__module__}.{type(result).__qualname__}"
-            if type(result) in (tuple, list):
-                what = f"a {type(result).__name__} of length {len(result)}"
-            values = {}
-            slots = {n: {"unusable": MSG_NOT_A_TUPLE.format(what=what)} for n in ("loss", "grad_v_c", "grad_U")}
+        unpacked = convention.unpack(result)
+        values = unpacked if isinstance(unpacked, dict) else {}
+        if isinstance(unpacked, str):  # not the tuple the convention returns: every output says so
+            slots = {n: {"unusable": unpacked} for n in convention.provides}
         for name, value in values.items():
             try:
                 out = normalise_output(value)

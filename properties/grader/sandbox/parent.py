@@ -41,6 +41,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from properties.grader.conventions import CONVENTIONS
 from properties.grader.sandbox.protocol import (
     FrameReader,
     Message,
@@ -65,9 +66,6 @@ __all__ = [
     "Tampering",
 ]
 
-#: Conventions whose function is ``fn(centerWordVec, outsideWordIdx, outsideVectors[, dataset])``.
-CS224N_FAMILY = ("cs224n", "cs224n-snake", "cs224n-2017")
-CONVENTIONS = (*CS224N_FAMILY, "grad-u")
 SHIM_DIR = Path(__file__).resolve().parent / "shims"
 
 MSG_BAD_CONVENTION = "convention: expected one of {choices}, got {got!r}"
@@ -215,7 +213,8 @@ class _Child:
 class SandboxedImplementation:
     """A submission's function run in a sandboxed child process; an :class:`Implementation`.
 
-    ``convention_name`` is one of :data:`CONVENTIONS`; ``function_name`` the function to call.
+    ``convention_name`` names a row of :data:`~properties.grader.conventions.CONVENTIONS`;
+    ``function_name`` the function to call.
     ``mode="module"`` imports ``path`` as a module (its ``__main__`` block does not run);
     ``mode="extracted"`` executes ``source_text`` instead (from ``properties.grader.source``),
     with the submission's folder and the shims on the path as in module mode.
@@ -246,7 +245,7 @@ class SandboxedImplementation:
         self.allow_imports = tuple(allow_imports)
         self.limits = limits
         self.name = f"{self.path.name}:{function_name}"
-        self.provides = frozenset({"grad_U"} if convention_name == "grad-u" else OUTPUT_NAMES)
+        self.provides = CONVENTIONS[convention_name].provides
         #: Calls answered (including those that raised) and their total wall-clock seconds.
         self.calls = 0
         self.total_seconds = 0.0
@@ -275,7 +274,7 @@ class SandboxedImplementation:
                     "mode": self.mode,
                     "path": str(self.path),
                     "function": self.function_name,
-                    "convention": "grad-u" if self.convention_name == "grad-u" else "cs224n",
+                    "convention": self.convention_name,
                     "shim_dir": str(SHIM_DIR),
                     "allow_imports": list(self.allow_imports),
                     "source": self.source_text,
