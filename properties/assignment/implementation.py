@@ -21,7 +21,8 @@ from typing import Any, Protocol
 import numpy as np
 
 import reference
-from properties.implementation import Outputs, Unusable, _name_of, _positional_count, normalise_output
+from properties.grader.conventions import positional_count
+from properties.implementation import Outputs, Unusable, _name_of, normalise_output
 
 NS_OUTPUTS = frozenset({"loss", "grad_v_c", "grad_U"})
 WINDOW_OUTPUTS = frozenset({"loss", "grad_V", "grad_U"})
@@ -201,7 +202,7 @@ def course_word_loss(negatives: tuple[tuple[int, ...], ...] | None) -> Callable[
 def from_course_skipgram(fn: Callable[..., Any], name: str | None = None) -> WindowFunction:
     """Test ``skipgram(currentCenterWord, windowSize, outsideWords, word2Ind, centerWordVectors,
     outsideVectors, dataset, word2vecLossAndGradient)`` (or the snake-case twin) with a correct word loss."""
-    takes_loss = _positional_count(fn) >= 8
+    takes_loss = positional_count(fn) >= 8
 
     def call(V: np.ndarray, U: np.ndarray, c: int, outside: tuple[int, ...],
              negatives: tuple[tuple[int, ...], ...] | None) -> Any:
