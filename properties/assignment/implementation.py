@@ -9,7 +9,7 @@ Two kinds of implementation under test, each called with fresh copies of its inp
 * a **window** implementation: ``impl(V, U, c, outside, negatives) -> WindowOutputs`` (loss, grad_V,
   grad_U), where ``negatives`` is None (the naive-softmax word loss) or one tuple of negatives per
   outside word.  The course's skipgram takes the word loss as an argument; the grader passes a
-  correct one (:func:`course_word_loss`), so a skipgram is graded on its own logic alone.
+  correct one (:func:`properties.assignment.course.word_loss`), so a skipgram is graded on its own logic alone.
 """
 
 from __future__ import annotations
@@ -21,41 +21,15 @@ from typing import Any, Protocol
 import numpy as np
 
 import reference
+from properties.assignment import course
+from properties.assignment.course import GraderDataset
 from properties.grader.conventions import positional_count
 from properties.implementation import Outputs, Unusable, _name_of, normalise_output
 
 NS_OUTPUTS = frozenset({"loss", "grad_v_c", "grad_U"})
 WINDOW_OUTPUTS = frozenset({"loss", "grad_V", "grad_U"})
 
-MSG_DRAWS_EXHAUSTED = (
-    "dataset.sampleTokenIdx() was called more often than getNegativeSamples(outsideWordIdx, dataset, K) "
-    "calls it ({count} draws: K negatives plus a re-draw each time it drew outsideWordIdx); use the "
-    "course's getNegativeSamples unchanged"
-)
 MSG_NOT_A_TRIPLE = "expected a tuple (loss, {grad_centre}, {grad_outside}), got {what}"
-
-
-class GraderDataset:
-    """The ``dataset`` the grader passes: its sampler yields a fixed stream of draws, then refuses.
-
-    The parent chose the stream, so it knows which negatives getNegativeSamples picks from it;
-    ``drawn`` counts the draws taken.
-    """
-
-    def __init__(self, draws: Sequence[int]) -> None:
-        self._draws = tuple(int(i) for i in draws)
-        self.drawn = 0
-
-    def sampleTokenIdx(self) -> int:  # the course's name
-        if self.drawn >= len(self._draws):
-            raise RuntimeError(MSG_DRAWS_EXHAUSTED.format(count=len(self._draws)))
-        self.drawn += 1
-        return self._draws[self.drawn - 1]
-
-    sample_token_idx = sampleTokenIdx  # the 2019 assignment's snake-case name
-
-    def __getattr__(self, attr: str) -> Any:
-        raise AttributeError(f"the grader's dataset only samples words (sampleTokenIdx); asked for {attr!r}")
 
 
 class NegSamplingImplementation(Protocol):
@@ -174,31 +148,6 @@ def token(w: int) -> str:
     return f"w{w}"
 
 
-def course_word_loss(negatives: tuple[tuple[int, ...], ...] | None) -> Callable[..., Any]:
-    """A correct ``word2vecLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, dataset)``.
-
-    For negative sampling it takes K negatives from the grader's dataset, as getNegativeSamples
-    does; the dataset yields each outside word's negatives in window order.
-    """
-    K = len(negatives[0]) if negatives else 0
-
-    def naive(centerWordVec: np.ndarray, outsideWordIdx: int, outsideVectors: np.ndarray,  # the course's names
-              dataset: Any = None) -> tuple[float, np.ndarray, np.ndarray]:
-        U, v_c, o = outsideVectors, centerWordVec, outsideWordIdx
-        return reference.loss(U, v_c, o), reference.grad_v_c(U, v_c, o), reference.grad_U(U, v_c, o)
-
-    def negative_sampling(centerWordVec: np.ndarray, outsideWordIdx: int, outsideVectors: np.ndarray,  # as above
-                          dataset: Any, K: int = K) -> tuple[float, np.ndarray, np.ndarray]:
-        chosen: list[int] = []
-        while len(chosen) < K:
-            draw = dataset.sampleTokenIdx()
-            if draw != outsideWordIdx:
-                chosen.append(draw)
-        return reference.neg_sampling(outsideVectors, centerWordVec, outsideWordIdx, chosen)
-
-    return naive if negatives is None else negative_sampling
-
-
 def from_course_skipgram(fn: Callable[..., Any], name: str | None = None) -> WindowFunction:
     """Test ``skipgram(currentCenterWord, windowSize, outsideWords, word2Ind, centerWordVectors,
     outsideVectors, dataset, word2vecLossAndGradient)`` (or the snake-case twin) with a correct word loss."""
@@ -210,7 +159,7 @@ def from_course_skipgram(fn: Callable[..., Any], name: str | None = None) -> Win
         args: list[Any] = [token(c), max(1, (len(outside) + 1) // 2), [token(o) for o in outside], word2ind, V, U,
                            GraderDataset([i for row in negatives or () for i in row])]
         if takes_loss:
-            args.append(course_word_loss(negatives))
+            args.append(course.word_loss(negatives))
         return fn(*args)
 
     return WindowFunction(name or _name_of(fn), call)

@@ -1,0 +1,17 @@
+import numpy as np
+
+
+def skipgram(currentCenterWord, windowSize, outsideWords, word2Ind,
+             centerWordVectors, outsideVectors, dataset,
+             word2vecLossAndGradient=None):
+    loss = 0.0
+    gradCenterVecs = np.zeros(centerWordVectors.shape)
+    gradOutsideVectors = np.zeros(outsideVectors.shape)
+
+    c = word2Ind[currentCenterWord]
+    for word in outsideWords:
+        l, gc, go = word2vecLossAndGradient(centerWordVectors[c], word2Ind[word], outsideVectors, dataset)
+        loss += l / len(outsideWords)
+        gradCenterVecs[c] += gc / len(outsideWords)
+        gradOutsideVectors += go / len(outsideWords)
+    return loss, gradCenterVecs, gradOutsideVectors
