@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from properties.grader import source
+from properties.grader import intake
 from properties.grader.grade import grade
 from properties.grader.sandbox.parent import LoadFailed, SandboxedImplementation
 
@@ -100,8 +100,8 @@ def test_a_function_rebound_at_module_level_is_graded_as_the_module_exports_it(t
 def test_a_huge_file_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
     path = tmp_path / "word2vec.py"
     path.write_text("x = 1\n" * 400_000)
-    with pytest.raises(source.NotGradable, match="more than the 1048576 bytes"):
-        source.read_submission(path)
+    with pytest.raises(intake.NotGradable, match="more than the 1048576 bytes"):
+        intake.read_submission(path)
 
 
 def test_course_code_using_numpy_aliases_removed_in_1_24_still_runs(tmp_path: Path) -> None:

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from properties.grader import source
-from properties.grader.source import (
-    CONVENTIONS,
+from properties.grader import intake
+from properties.grader.conventions import CONVENTIONS
+from properties.grader.intake import (
     NotGradable,
     choose_convention,
     defined_functions,
@@ -22,7 +22,7 @@ from properties.grader.source import (
 )
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
-SHIMS = Path(source.__file__).parent / "sandbox" / "shims"
+SHIMS = Path(intake.__file__).parent.parent / "sandbox" / "shims"
 SHIM_MODULES = (
     "_cegrad_shims",
     "utils",
@@ -426,7 +426,7 @@ def test_the_last_definition_of_a_name_wins():
     ],
 )
 def test_python2_rewrites(line, rewritten):
-    out, _ = source._rewrite_python2(line)
+    out, _ = intake.extraction._rewrite_python2(line)
     assert out == rewritten
 
 

@@ -190,12 +190,12 @@ def _cancel(signum: int, frame: object) -> None:
 
 def grade_one(path: Path, settings: Settings) -> dict[str, Any]:
     """Grade one submission into a plain (JSON-able) result; never raises for a bad submission."""
-    from properties.grader import grade, report, source
+    from properties.grader import grade, intake, report
 
     try:
         outcome = grade.grade(path, convention=settings.convention, profile=settings.profile, seed=settings.seed,
                               allow_imports=settings.allow_imports)
-    except source.NotGradable as reason:
+    except intake.NotGradable as reason:
         return {"status": NOT_GRADABLE, "message": str(reason)}
     except Exception as error:  # a cegrad bug must cost one row, not the class
         return {"status": ERROR, "message": MSG_ERROR.format(error=f"{type(error).__name__}: {error}")}
@@ -220,7 +220,7 @@ def worker_main(conn: Connection, settings: Settings) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(_Cancelled, EOFError, BrokenPipeError):
         # import before saying ready, so the per-submission clock does not count numpy and Hypothesis
-        from properties.grader import grade, report, source  # noqa: F401  (imported for their cost)
+        from properties.grader import grade, intake, report  # noqa: F401  (imported for their cost)
 
         conn.send(READY)
         while (path := conn.recv()) is not None:

@@ -68,7 +68,7 @@ def grade_main(argv: Sequence[str]) -> int:
         parser.error(MSG_PATH_OR_EXAMPLE)
     path = str(EXAMPLES_DIR / f"{args.example}.py") if args.example else args.path
 
-    from properties.grader import grade, report, source
+    from properties.grader import grade, intake, report
 
     on_terminal = sys.stderr.isatty() and args.format == "text" and args.output is None
 
@@ -82,7 +82,7 @@ def grade_main(argv: Sequence[str]) -> int:
         outcome = grade.grade(path, convention=args.convention, function=args.function, profile=args.profile,
                               seed=args.seed, allow_imports=tuple(args.allow_import),
                               progress=progress if on_terminal else None)
-    except source.NotGradable as reason:
+    except intake.NotGradable as reason:
         print(MSG_NOT_GRADABLE.format(path=path, reason=reason), file=sys.stderr)
         return EXIT_NOT_GRADABLE
     except ValueError as error:  # a bad --convention, named by the message

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from properties import laws, profiles
-from properties.grader import source
+from properties.grader import intake
 from properties.grader.conventions import Convention
 from properties.grader.diagnose import Diagnoser
 from properties.grader.sandbox.parent import Limits, LoadFailed, LoadInfo, SandboxedImplementation
@@ -95,7 +95,7 @@ def _rebinding_line(text: str, name: str) -> int | None:
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 
-def load(sub: source.Submission, spec: Convention, allow_imports: tuple[str, ...],
+def load(sub: intake.Submission, spec: Convention, allow_imports: tuple[str, ...],
          limits: Limits) -> tuple[SandboxedImplementation, LoadInfo | LoadFailed, list[str]]:
     """Start the submission as a module; only where that fails, by extracting the function.
 
@@ -103,7 +103,7 @@ def load(sub: source.Submission, spec: Convention, allow_imports: tuple[str, ...
     set-up), so it is always tried first, except for a file that does not even parse.
     """
     notes: list[str] = []
-    obstacles = source.import_obstacles(sub.text)
+    obstacles = intake.import_obstacles(sub.text)
     unparsable = any(o.startswith("SyntaxError") for o in obstacles)
     if not unparsable:
         import_limits = replace(limits, import_seconds=min(limits.import_seconds, SUSPECT_IMPORT_SECONDS)) \
@@ -124,7 +124,7 @@ def load(sub: source.Submission, spec: Convention, allow_imports: tuple[str, ...
                                        limits=limits)
         reason = MSG_REBOUND.format(reason="; ".join(obstacles), name=spec.function_name, line=line)
         return impl, LoadFailed(reason), notes
-    extraction = source.extract_function(sub.text, spec.function_name, reason="; ".join(obstacles))
+    extraction = intake.extract_function(sub.text, spec.function_name, reason="; ".join(obstacles))
     notes.extend(extraction.notes)
     impl = SandboxedImplementation(sub.path, spec.name, spec.function_name, mode="extracted",
                                    source_text=extraction.source, allow_imports=allow_imports, limits=limits)
@@ -144,11 +144,11 @@ def grade(
     limits: Limits | None = None,
     progress: Callable[[str, PropertyResult | None], None] | None = None,
 ) -> Report:
-    """Grade one submission; raises source.NotGradable (exit 2) when there is nothing to grade."""
+    """Grade one submission; raises intake.NotGradable (exit 2) when there is nothing to grade."""
     started = time.perf_counter()
     grading = profiles.GRADING_PROFILES[profile]
-    sub = source.read_submission(path)
-    spec = source.choose_convention(sub, convention, function)
+    sub = intake.read_submission(path)
+    spec = intake.choose_convention(sub, convention, function)
     impl, loaded, notes = load(sub, spec, tuple(allow_imports), limits or Limits())
     impl.labels = spec.labels  # type: ignore[attr-defined]  # the names the student used
     report = Report(submission=str(path), convention=spec.name, function=spec.function_name,

@@ -65,11 +65,11 @@ class SubmissionFile(pytest.File):
             yield LawItem.from_parent(self, name=law.name, law=law)
 
     def setup(self) -> None:
-        from properties.grader import grade, source
+        from properties.grader import grade, intake
 
         config = self.config
-        sub = source.read_submission(self.path)
-        spec = source.choose_convention(sub, config.getoption("cegrad_convention"), config.getoption("cegrad_function"))
+        sub = intake.read_submission(self.path)
+        spec = intake.choose_convention(sub, config.getoption("cegrad_convention"), config.getoption("cegrad_function"))
         self.impl, self.loaded, _ = grade.load(sub, spec, (), grade.Limits())
         self.impl.labels = spec.labels
 

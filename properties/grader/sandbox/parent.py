@@ -70,7 +70,7 @@ SHIM_DIR = Path(__file__).resolve().parent / "shims"
 
 MSG_BAD_CONVENTION = "convention: expected one of {choices}, got {got!r}"
 MSG_BAD_MODE = "mode: expected 'module' or 'extracted', got {got!r}"
-MSG_NO_SOURCE = "mode='extracted' needs source_text (see properties.grader.source)"
+MSG_NO_SOURCE = "mode='extracted' needs source_text (see properties.grader.intake)"
 MSG_TIMEOUT = "the submission did not return within {seconds:g} s (an infinite loop?)"
 MSG_IMPORT_TIMEOUT = (
     "importing the submission took longer than {seconds:g} s (a training loop or other slow code at module level?)"
@@ -216,7 +216,7 @@ class SandboxedImplementation:
     ``convention_name`` names a row of :data:`~properties.grader.conventions.CONVENTIONS`;
     ``function_name`` the function to call.
     ``mode="module"`` imports ``path`` as a module (its ``__main__`` block does not run);
-    ``mode="extracted"`` executes ``source_text`` instead (from ``properties.grader.source``),
+    ``mode="extracted"`` executes ``source_text`` instead (from ``properties.grader.intake``),
     with the submission's folder and the shims on the path as in module mode.
     """
 
