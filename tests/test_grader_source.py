@@ -426,7 +426,7 @@ def test_the_last_definition_of_a_name_wins():
     ],
 )
 def test_python2_rewrites(line, rewritten):
-    out, _ = intake.extraction._rewrite_python2(line)
+    out, _ = intake.python2.rewrite_python2(line)
     assert out == rewritten
 
 
