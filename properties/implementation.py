@@ -13,7 +13,7 @@ Nothing returned by code under test is ever compared through its own methods.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -21,6 +21,11 @@ import numpy as np
 
 #: The outputs an implementation may provide; ``grad_U`` is always required.
 OUTPUT_NAMES = ("loss", "grad_v_c", "grad_U")
+#: How the laws name each output in their messages, unless an implementation says otherwise.
+LABELS: Mapping[str, str] = {"grad_U": "dCE/dU", "grad_v_c": "dCE/dv_c", "loss": "loss"}
+
+#: The optional label-vector form of an implementation: ``grad_U_from_label(U, v_c, y) -> dCE/dU``.
+LabelForm = Callable[[np.ndarray, np.ndarray, np.ndarray], Any]
 
 
 @dataclass(frozen=True)
@@ -55,10 +60,19 @@ class ImplementationFatal(BaseException):
 
 
 class Implementation(Protocol):
-    """An implementation under test: called with fresh copies of (U, v_c, o) for every call."""
+    """An implementation under test: called with fresh copies of (U, v_c, o) for every call.
+
+    ``provides`` names the output slots it fills (always ``grad_U``).  Two optional slots, None or
+    a default where the implementation has nothing to say: ``labels`` maps a slot to the name the
+    messages use for it (a student's own names, e.g. ``gradOutsideVecs``; :data:`LABELS` by
+    default), and ``grad_U_from_label`` is its label-vector form, which the soft-labels law calls
+    directly where it exists (otherwise it combines index-form calls).
+    """
 
     name: str
     provides: frozenset[str]
+    labels: Mapping[str, str]
+    grad_U_from_label: LabelForm | None
 
     def __call__(self, U: np.ndarray, v_c: np.ndarray, o: int) -> Outputs: ...
 
@@ -96,6 +110,8 @@ class FunctionImplementation:
     name: str
     call: Callable[[np.ndarray, np.ndarray, int], tuple[Any, Any, Any]]
     provides: frozenset[str] = field(default_factory=lambda: frozenset({"grad_U"}))
+    labels: Mapping[str, str] = field(default_factory=lambda: LABELS)
+    grad_U_from_label: LabelForm | None = None
 
     def __call__(self, U: np.ndarray, v_c: np.ndarray, o: int) -> Outputs:
         U_before, v_c_before = U.copy(), v_c.copy()
@@ -123,8 +139,10 @@ def from_functions(
     loss: Callable[..., Any] | None = None,
     grad_v_c: Callable[..., Any] | None = None,
     name: str | None = None,
+    grad_U_from_label: LabelForm | None = None,
 ) -> FunctionImplementation:
-    """Test separate functions of (U, v_c, o), as the reference API provides them."""
+    """Test separate functions of (U, v_c, o), as the reference API provides them (and, where
+    given, its label-vector form ``grad_U_from_label(U, v_c, y)``)."""
     provides = {"grad_U"} | ({"loss"} if loss else set()) | ({"grad_v_c"} if grad_v_c else set())
 
     def call(U: np.ndarray, v_c: np.ndarray, o: int) -> tuple[Any, Any, Any]:
@@ -134,7 +152,8 @@ def from_functions(
             grad_U(U, v_c, o),
         )
 
-    return FunctionImplementation(name or _name_of(grad_U), call, frozenset(provides))
+    return FunctionImplementation(name or _name_of(grad_U), call, frozenset(provides),
+                                  grad_U_from_label=grad_U_from_label)
 
 
 def from_cs224n(fn: Callable[..., Any], name: str | None = None) -> FunctionImplementation:

@@ -16,10 +16,10 @@ from hypothesis import example, given, seed, settings
 from hypothesis import target as hypothesis_target
 from hypothesis.errors import Flaky
 
-from properties import laws, profiles
+from properties import profiles
+from properties.case import Case
 from properties.implementation import Implementation, ImplementationFatal
-from properties.laws import FatalOnCase, Law, LawViolation
-from properties.strategies import Case
+from properties.registry import FatalOnCase, Law, LawViolation
 
 FLAKY_MESSAGE = (
     "your function failed this law on an input, then passed on the very same input when it was "
@@ -63,15 +63,14 @@ def run_law(
             after_failure[0] += 1
             if after_failure[0] > profile.shrink_examples:
                 raise _ShrinkBudgetSpent
-        laws.reset_worst_ratio()
         try:
-            law.check(impl, *args)
+            ratio = law.check(impl, *args)
         except LawViolation as violation:
             if not smallest or _size(violation.case) < _size(smallest[0].case):
                 smallest[:] = [violation]
             raise
         if profile.target:
-            hypothesis_target(min(laws.worst_ratio(), 1e300), label="error / tolerance")
+            hypothesis_target(min(ratio, 1e300), label="error / tolerance")
 
     test: Any = given(law.strategy())(body)
     for pinned in reversed(law.examples):

@@ -189,3 +189,34 @@ FD_MAX_WINDOW = 4
 NS_FD_ATOL = FD_ATOL
 WINDOW_FD_ATOL = 10.0 * (FD_MAX_WINDOW * FD_STEP**2 * FD_MAX_V**3 / 6.0
                          + unit_roundoff(np.float64) * FD_MAX_LOSS / FD_STEP)
+# soft-labels compares Σ_o y_o·G(o) (the index form, one call per labelled word) or the
+# implementation's own grad_U_from_label with the reference's (ŷ Σy - y) v_cᵀ.  The implementation's
+# side is within Σ_o y_o·bounds(o) of the truth (linearity; each G(o) within its own bound, and the
+# weighted sum's roundings are second order beside them).  The reference's one-pass value has
+# coefficients ŷ Σy - y = Σ_o y_o (ŷ - e_o), so its own error is within the same sum: twice it.
+LINEAR_COMBINATION_FACTOR = 2.0
+
+# row-structure reads the coefficient c̃_w of each row along v_c, within c_tol of the truth c_w.
+# Where |c_w| > 2·c_tol, the implementation's c̃_w (within c_tol of c_w) and the reference's c_w
+# (also within c_tol) both keep the sign of the exact coefficient, so the sign must be strict there.
+CLEARLY_SIGNED_FACTOR = 2.0
+
+# ŷ_o is a normal float64 while CE < -log(smallest normal) ≈ 708.4; beyond, the grading policy does
+# not grade the loss: -log ŷ_o is +inf, and -log(ŷ_o + ε), a common guard, is -log ε.  Any value
+# from UNGRADED_LOSS_FLOOR up is accepted there: it admits guards ε ≤ e⁻⁵⁰⁰ ≈ 7e-218 and still
+# rejects a loss that is plainly wrong (0, a negative number, NaN).
+LOSS_GRADED_BELOW = -float(np.log(np.finfo(np.float64).tiny))
+UNGRADED_LOSS_FLOOR = 500.0
+
+# An SGD step U - lr·dCE/dU rounds lr·c_w (once), its product with v_j (once, or not at all where
+# BLAS fuses it) and the sum with U_wj (once): three units of roundoff of |U_wj| + |lr c_w v_j|,
+# relative to those magnitudes and not to the result (which may cancel to ~0).  SGD_STEP_ROUNDINGS
+# doubles the three for the reference's own rounding of the expected value.
+SGD_STEP_ROUNDINGS = 6.0
+
+
+def sgd_step_bounds(U: np.ndarray, grad_U: np.ndarray, grad_U_bound: np.ndarray, lr: float) -> np.ndarray:
+    """Per-entry tolerance of U - lr·dCE/dU, for U of its own dtype and the float64 truth's gradient."""
+    step = lr * grad_U
+    return lr * grad_U_bound + SGD_STEP_ROUNDINGS * unit_roundoff(U.dtype) * (
+        np.abs(U.astype(np.float64)) + np.abs(step))

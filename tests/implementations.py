@@ -16,9 +16,8 @@ from reference import fast
 
 
 def _reference() -> FunctionImplementation:
-    impl = from_functions(reference.grad_U, reference.loss, reference.grad_v_c, name="reference")
-    impl.grad_U_from_label = reference.grad_U_from_label  # type: ignore[attr-defined]  # optional slot
-    return impl
+    return from_functions(reference.grad_U, reference.loss, reference.grad_v_c, name="reference",
+                          grad_U_from_label=reference.grad_U_from_label)
 
 
 def _fast_grad_U_into_out(U: np.ndarray, v_c: np.ndarray, o: int) -> np.ndarray:

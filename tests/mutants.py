@@ -1,18 +1,12 @@
-"""The mutant catalogue as implementations under test (see properties/mistakes.py for the sources)."""
+"""The mutant catalogue as implementations under test (the mistakes of properties/mistakes.py)."""
 
 from __future__ import annotations
 
 from properties.implementation import OUTPUT_NAMES, FunctionImplementation
-from properties.mistakes import MISTAKES, Mistake
+from properties.mistakes import Mistake
 
 
 def implementation(mistake: Mistake) -> FunctionImplementation:
-    """A fresh in-process implementation of the mistake (fresh module state for stateful ones)."""
-    namespace = mistake.namespace()
-    impl = FunctionImplementation(mistake.name, namespace["mistake"], frozenset(OUTPUT_NAMES))
-    if "grad_U_from_label" in namespace:
-        impl.grad_U_from_label = namespace["grad_U_from_label"]  # type: ignore[attr-defined]  # optional slot
-    return impl
-
-
-MUTANT_NAMES = tuple(mistake.name for mistake in MISTAKES)
+    """A fresh in-process implementation of the mistake (fresh state for the stateful ones)."""
+    return FunctionImplementation(mistake.name, mistake.function(), frozenset(OUTPUT_NAMES),
+                                  grad_U_from_label=mistake.grad_U_from_label)

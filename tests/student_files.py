@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from properties.mistakes import PRELUDE, Mistake
+from properties import laws
+from properties.mistakes import Mistake
+from properties.registry import Law
 
 WRAPPERS = {
     "cs224n": '''
@@ -26,19 +28,22 @@ def grad_U(U, v_c, o):
 ''',
 }
 
-# laws that only see the loss or dCE/dv_c: such a mistake leaves dCE/dU right, so it "makes no
-# sense" in the grad-u convention; soft-labels mutants differ only in a function no convention calls
+# laws that only see the loss or dCE/dv_c: a mistake they reject leaves dCE/dU right, so it cannot
+# show in the grad-u convention; soft-labels sees grad_U_from_label, which no convention calls
 ONLY_OTHER_OUTPUTS = {"loss-value", "grad-v-c", "soft-labels"}
 
 
+def laws_that_see_it(mistake: Mistake, convention: str) -> tuple[Law, ...]:
+    """The laws that must reject ``mistake`` and can, graded through ``convention``."""
+    hidden = ONLY_OTHER_OUTPUTS if convention == "grad-u" else {"soft-labels"}
+    return tuple(law for law in laws.rejecting_laws(mistake) if law.name not in hidden)
+
+
 def makes_sense(mistake: Mistake, convention: str) -> bool:
-    law = mistake.caught_by[0]
-    if law == "soft-labels":
-        return False
-    return not (convention == "grad-u" and law in ONLY_OTHER_OUTPUTS)
+    return bool(laws_that_see_it(mistake, convention))
 
 
 def write(mistake: Mistake, convention: str, folder: Path) -> Path:
     path = folder / f"{mistake.name}-{convention}.py"
-    path.write_text(PRELUDE + mistake.source + mistake.extra + WRAPPERS[convention], encoding="utf-8")
+    path.write_text(mistake.student_source() + WRAPPERS[convention], encoding="utf-8")
     return path

@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import reference
-from properties import laws, strategies
+from properties import laws, strategies, tolerances
 from properties.strategies import Case
 from reference import fast
 
@@ -122,8 +122,8 @@ def test_grad_U_without_out_allocates_exactly_one_W_by_d_array() -> None:
 
 
 def _assert_within(label: str, expected: np.ndarray, received: np.ndarray, tol: np.ndarray | float) -> None:
-    problem = laws.mismatch(label, expected, received, tol)
-    assert problem is None, problem
+    found = laws.mismatch(label, expected, received, tol)
+    assert not found.failed, found.detail
 
 
 @given(strategies.cases())
@@ -151,18 +151,11 @@ def test_fast_sgd_step_moves_U_by_minus_lr_times_the_gradient(case: Case, lr: fl
 
 
 def _assert_stepped(case: Case, lr: float, U_after: np.ndarray) -> None:
-    """U_after is U - lr dCE/dU within the gradient's bound times lr, plus the roundings of the step.
-
-    The step rounds lr c_w (once), its product with v_j (once, or not at all when BLAS fuses it)
-    and the sum with U_wj (once): three units of roundoff of |U_wj| + |lr c_w v_j|, doubled for
-    safety.  The sum is relative to those magnitudes, not to the result, which may cancel to ~0.
-    """
+    """U_after is U - lr dCE/dU within tolerances.sgd_step_bounds (lr times the gradient's bound plus
+    the roundings of the step itself, derived there)."""
     truth = laws.truth(case)
-    U64 = case.U.astype(np.float64)
-    step = lr * truth.grad_U
-    tol = lr * truth.bounds.grad_U + 6.0 * laws.tolerances.unit_roundoff(case.U.dtype) * (
-        np.abs(U64) + np.abs(step))
-    _assert_within("U after sgd_step", U64 - step, U_after, tol)
+    tol = tolerances.sgd_step_bounds(case.U, truth.grad_U, truth.bounds.grad_U, lr)
+    _assert_within("U after sgd_step", case.U.astype(np.float64) - lr * truth.grad_U, U_after, tol)
 
 
 @given(strategies.cases(dtypes=st.just(np.dtype(np.float64))))

@@ -107,7 +107,7 @@ def _ratio(expected: np.ndarray, received: np.ndarray, tol: np.ndarray | float) 
 def compare(law: Law, case: Any, text: str, expected: np.ndarray, received: np.ndarray,
             tol: np.ndarray | float, hint: str = "", note: str = "") -> float:
     """Raise a violation naming the worst entry, unless |received - expected| ≤ tol everywhere."""
-    detail = softmax_laws.mismatch(text, expected, received, tol)
+    detail = softmax_laws.mismatch(text, expected, received, tol).detail
     if detail:
         raise _violation(law, case, detail, hint=hint, note=note)
     return _ratio(expected, received, tol)
@@ -142,8 +142,8 @@ def ns_truth(case: NegSamplingCase) -> NegSamplingTruth:
 def ns_loss_acceptable(loss: float, t: NegSamplingTruth) -> bool:
     """As for the naive softmax (properties.laws.loss_acceptable): graded while every σ in eq. (27) is
     a normal float64; where one underflows (its term ≥ 708.4), +inf or any value from the floor up."""
-    if t.largest_term >= softmax_laws.LOSS_GRADED_BELOW and (
-            loss == np.inf or softmax_laws.UNGRADED_LOSS_FLOOR <= loss <= t.loss + t.bounds.loss):
+    if t.largest_term >= tolerances.LOSS_GRADED_BELOW and (
+            loss == np.inf or tolerances.UNGRADED_LOSS_FLOOR <= loss <= t.loss + t.bounds.loss):
         return True
     return bool(abs(loss - t.loss) <= t.bounds.loss)
 
@@ -329,7 +329,7 @@ def ns_repeated_negatives(impl: Any, case: NegSamplingCase) -> float:
     for w in np.flatnonzero(counts >= 2):
         once = reference.sigmoid(case.U[w].astype(np.float64) @ v) * v
         detail = softmax_laws.mismatch(f"Row {w} of {_label(impl, 'grad_U', NS_LABELS)}, a negative drawn {counts[w]} "
-                                       "times", t.grad_U[w], G[w], t.bounds.grad_U[w])
+                                       "times", t.grad_U[w], G[w], t.bounds.grad_U[w]).detail
         if detail:
             scale = float(np.abs(once).max())
             times = (f" (that is {float(G[w] @ once) / float(once @ once):.3g} × one draw's σ(z_k) v_c, not "

@@ -17,13 +17,13 @@ import numpy as np
 from hypothesis import strategies as st
 
 import reference
+from properties.case import _show
 from properties.strategies import (
     EXTREME_LOGIT_MAX,
     EXTREME_LOGIT_MIN,
     FLOAT64,
     ORDINARY_LOGIT_LIMIT,
     _scaled,
-    _show,
     centre_vectors,
     dimensions,
     float_dtypes,

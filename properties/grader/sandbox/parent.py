@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -51,7 +52,7 @@ from properties.grader.sandbox.protocol import (
     wait_readable,
     wait_ready,
 )
-from properties.implementation import OUTPUT_NAMES, Outputs, Unusable, normalise_output
+from properties.implementation import LABELS, OUTPUT_NAMES, LabelForm, Outputs, Unusable, normalise_output
 
 __all__ = [
     "CallTimeout",
@@ -219,6 +220,11 @@ class SandboxedImplementation:
     ``mode="extracted"`` executes ``source_text`` instead (from ``properties.grader.intake``),
     with the submission's folder and the shims on the path as in module mode.
     """
+
+    #: the Implementation protocol's optional slots: the names the messages use for the outputs
+    #: (the grader sets the convention's own), and no label-vector form (no convention has one)
+    labels: Mapping[str, str] = LABELS
+    grad_U_from_label: LabelForm | None = None
 
     def __init__(
         self,
