@@ -32,9 +32,7 @@ chosen such that each erratum is exposed by at least one of them.
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -649,13 +647,9 @@ def law_map() -> dict[int, tuple[str, ...]]:
 
 
 # --------------------------------------------------------------------------------------------------
-# Command line
+# The report (cegrad derive; its options are in properties/grader/cli.py)
 # --------------------------------------------------------------------------------------------------
 
-PROG = "cegrad derive"
-DESCRIPTION = "Execute the seed derivation of dCE/dU, eqs. (1)-(24), step by step, and report its errata."
-FORMAT_HELP = "text (default) or json"
-SEED_HELP = "replay the Hypothesis-drawn cases from this seed (default: derandomized)"
 HEADER = ("cegrad derive: the seed's derivation of dCE/dU, eqs. (1)-(24), "
           "on {n} cases ({pinned} pinned, {drawn} drawn by Hypothesis)")
 COLUMNS = " eq.  written  corrected  statement"
@@ -670,13 +664,6 @@ UNCHECKED = "-"
 VERDICT_OK = "Every corrected step holds."
 VERDICT_FAIL = "Corrected steps that do not hold: {eqs}"
 YES, NO = "✓", "✗"
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROG, description=DESCRIPTION)
-    parser.add_argument("--format", choices=("text", "json"), default="text", help=FORMAT_HELP)
-    parser.add_argument("--seed", type=int, default=None, help=SEED_HELP)
-    return parser
 
 
 def _text(results: Sequence[StepResult], steps: Sequence[Step], laws: dict[int, tuple[str, ...]],
@@ -707,25 +694,20 @@ def _text(results: Sequence[StepResult], steps: Sequence[Step], laws: dict[int, 
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None, *, steps: Sequence[Step] = STEPS) -> int:
-    """``cegrad derive [--format text|json] [--seed N]``: 0 when every corrected step holds, else 1."""
-    args = _parser().parse_args(sys.argv[1:] if argv is None else list(argv))  # exits 2 on bad arguments
-    drawn = drawn_cases(seed=args.seed)
+def run(output_format: str = "text", seed: int | None = None, steps: Sequence[Step] = STEPS) -> bool:
+    """Print the derivation checked step by step (``cegrad derive``); True when every corrected step holds."""
+    drawn = drawn_cases(seed=seed)
     results = evaluate(steps, PINNED_CASES + drawn)
     laws = law_map()
-    if args.format == "json":
+    if output_format == "json":
         print(json.dumps({
             "steps": [r.to_json() for r in results],
             "errata": [{"equation": r.equation, "note": r.note, "holds_as_written": r.holds_as_written}
                        for r in results if r.is_erratum],
             "notation": [{"equation": n, "note": text} for n, text in NOTATION_SLIPS],
             "law_map": {str(n): list(names) for n, names in laws.items()},
-            "cases": {"pinned": len(PINNED_CASES), "drawn": len(drawn), "seed": args.seed},
+            "cases": {"pinned": len(PINNED_CASES), "drawn": len(drawn), "seed": seed},
         }, indent=2))
     else:
         print(_text(results, steps, laws, len(PINNED_CASES), len(drawn)))
-    return 0 if all(r.holds_corrected for r in results) else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return all(r.holds_corrected for r in results)

@@ -23,6 +23,7 @@ from properties.derive import (
     premise_holds,
     tolerance,
 )
+from properties.grader import cli
 
 EXPECTED_ERRATA = {
     2: derive.ERRATUM_2,
@@ -106,7 +107,7 @@ def test_a_broken_step_makes_the_command_exit_1_and_name_it(capsys: pytest.Captu
         return derive.eq22(c)  # (ŷ_w − y_w) v_c: Σy dropped, wrong for soft labels with Σy ≠ 1
 
     broken = _replace(STEPS, 20, as_written=eq20_without_sum_of_labels, corrected=eq20_without_sum_of_labels)
-    assert derive.main([], steps=broken) == 1
+    assert derive.run(steps=broken) is False
     assert derive.VERDICT_FAIL.format(eqs="20") in capsys.readouterr().out
 
 
@@ -183,7 +184,7 @@ def test_cegrad_derive_json_is_valid_and_reports_every_step_and_erratum() -> Non
 @pytest.mark.parametrize("args", [["--format", "xml"], ["--seed", "abc"], ["--verbose"]])
 def test_bad_arguments_exit_2(args: list[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
-        derive.main(args)
+        cli.main(["derive", *args])
     assert exit_info.value.code == 2
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from properties.grader import batch
+from properties.grader import batch, cli, gradebook
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
 QUICK = ("--profile", "quick")
@@ -100,7 +100,7 @@ def test_every_submission_gets_one_row_with_its_expected_status(graded_class: An
     rows = rows_by_name(book)
     assert sorted(rows) == sorted(CLASS), run.stderr
     assert {name: row["status"] for name, row in rows.items()} == {name: s for name, (s, _) in CLASS.items()}
-    assert run.returncode == batch.EXIT_SOME_FAILED
+    assert run.returncode == cli.EXIT_FAILED
     for row in rows.values():
         assert set(row) >= {"submission", "convention", "passed", "score", "max_score", "failed_laws", "diagnosis",
                             "elapsed_s"}
@@ -117,7 +117,7 @@ def test_a_hanging_and_a_crashing_submission_fail_without_stopping_the_batch(gra
 def test_a_not_gradable_file_gets_a_row_saying_why(graded_class: Any) -> None:
     _, _, book = graded_class
     row = rows_by_name(book)["notes.py"]
-    assert row["status"] == batch.NOT_GRADABLE and row["passed"] is False
+    assert row["status"] == gradebook.NOT_GRADABLE and row["passed"] is False
     assert "no function of a known convention was found" in row["message"]
 
 
@@ -154,16 +154,16 @@ def test_the_misconception_report_counts_diagnoses_with_the_smallest_counterexam
     assert by_law["robustness"]["count"] >= 3 and found["by_law"][0]["count"] == max(i["count"] for i in found["by_law"])
     assert found["undiagnosed"]["submissions"] == ["crashes.py", "hangs.py"]
     assert found["not_finished"]["submissions"] == ["notes.py"]
-    assert batch.MISCONCEPTIONS_HEADING in run.stderr and batch.LAWS_HEADING in run.stderr
+    assert gradebook.MISCONCEPTIONS_HEADING in run.stderr and gradebook.LAWS_HEADING in run.stderr
     assert "the sign is flipped" in run.stderr and "smallest counterexample: W=" in run.stderr
 
 
 def test_a_rerun_takes_every_result_from_the_cache_and_writes_csv(graded_class: Any) -> None:
     folder, _, book = graded_class
     run = cegrad("grade-all", str(folder), "--jobs", "2", *QUICK, timeout=60)
-    assert run.returncode == batch.EXIT_SOME_FAILED
+    assert run.returncode == cli.EXIT_FAILED
     rows = list(csv.DictReader(io.StringIO(run.stdout)))
-    assert list(rows[0]) == batch.CSV_COLUMNS
+    assert list(rows[0]) == gradebook.CSV_COLUMNS
     assert all(row["cached"] == "True" for row in rows), run.stderr
     earlier = rows_by_name(book)
     for row in rows:
@@ -186,8 +186,8 @@ def test_changing_a_file_or_its_helpers_regrades_only_that_submission(graded_cla
 def test_a_class_that_all_passes_exits_0(tmp_path: Path) -> None:
     shutil.copy(SUBMISSIONS / "grad_u.py", tmp_path / "bob.py")
     run = cegrad("grade-all", str(tmp_path), *QUICK)
-    assert run.returncode == batch.EXIT_ALL_PASSED, run.stderr
-    assert batch.NO_FAILURES in run.stderr
+    assert run.returncode == cli.EXIT_PASSED, run.stderr
+    assert gradebook.NO_FAILURES in run.stderr
 
 
 def test_force_regrades_what_the_cache_would_skip(tmp_path: Path) -> None:
@@ -195,16 +195,16 @@ def test_force_regrades_what_the_cache_would_skip(tmp_path: Path) -> None:
     # the second run would take notes.py from the cache (as the class rerun above shows) but for --force
     runs = [cegrad("grade-all", str(tmp_path), *QUICK, *extra, timeout=60) for extra in ([], ["--force"])]
     assert [next(csv.DictReader(io.StringIO(r.stdout)))["cached"] for r in runs] == ["False", "False"]
-    assert all(r.returncode == batch.EXIT_SOME_FAILED for r in runs)
+    assert all(r.returncode == cli.EXIT_FAILED for r in runs)
     assert (tmp_path / batch.CACHE_DIRNAME).is_dir()
 
 
 def test_the_overall_limit_stops_a_submission_and_says_so(tmp_path: Path) -> None:
     (tmp_path / "hangs.py").write_text(HANGING)
     run = cegrad("grade-all", str(tmp_path), "--timeout", "3", "--format", "json", *QUICK, timeout=60)
-    assert run.returncode == batch.EXIT_SOME_FAILED
+    assert run.returncode == cli.EXIT_FAILED
     row = json.loads(run.stdout)["submissions"][0]
-    assert row["status"] == batch.TIMEOUT
+    assert row["status"] == gradebook.TIMEOUT
     assert row["message"] == batch.MSG_TIMEOUT.format(limit=3.0)
 
 
@@ -220,7 +220,7 @@ def test_a_bad_command_line_or_folder_exits_2(tmp_path: Path, setup: str, args: 
     if setup == "file":
         shutil.copy(SUBMISSIONS / "grad_u.py", target)
     run = cegrad("grade-all", str(target), *args, timeout=60)
-    assert run.returncode == batch.EXIT_USAGE
+    assert run.returncode == cli.EXIT_USAGE
     assert fragment in run.stderr
 
 

@@ -11,36 +11,31 @@ worker processes; the grading itself runs the student's code in its own sandboxe
 only schedules, enforces an overall wall-clock limit per submission (SIGTERM, so the worker unwinds
 and kills its sandbox, then SIGKILL), caches results and writes the gradebook and the misconception
 report.  A worker that dies or overruns costs that submission its row's verdict, never the batch.
+
+The gradebook and the misconception report are formatted by :mod:`properties.grader.gradebook`;
+the command line (``cegrad grade-all``) is in :mod:`properties.grader.cli`.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import csv
 import hashlib
-import io
 import json
 import multiprocessing
 import os
 import re
 import signal
-import sys
 import time
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from properties import profiles
-from properties.grader.conventions import AUTO, CONVENTIONS, choices_text
+from properties.grader.conventions import AUTO
+from properties.grader.gradebook import CRASHED, ERROR, FAILED, NOT_GRADABLE, PASSED, TIMEOUT, Graded, to_graded
+from properties.grader.intake import SUBMISSION_FILENAME
 
-#: Exit statuses: as ``cegrad grade``, summed over the class.
-EXIT_ALL_PASSED, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
-FORMATS = ("csv", "json")
 CACHE_DIRNAME = ".cegrad-cache"
-SUBMISSION_FILENAME = "word2vec.py"
 #: The overall limit per submission.  grade() already bounds a hanging submission (10 s per call,
 #: two timed-out laws then the rest are skipped: well under a minute); this guards the rest, e.g.
 #: a submission just under the per-call limit on every one of a thorough profile's hundreds of calls.
@@ -52,55 +47,11 @@ READY = "ready"
 #: How often the progress bar is redrawn while nothing finishes (its clock keeps moving).
 PROGRESS_TICK_S = 0.5
 
-# Row statuses.  passed/failed come from grade(); the rest mean no (complete) report exists.
-PASSED, FAILED, NOT_GRADABLE, TIMEOUT, CRASHED, ERROR = "passed", "failed", "not-gradable", "timeout", "crashed", "error"
-CSV_COLUMNS = ["submission", "status", "convention", "passed", "score", "max_score", "failed_laws", "diagnosis",
-               "message", "elapsed_s", "cached"]
-
-HELP_DESCRIPTION = "Grade every submission in DIR in parallel; write a gradebook and a misconception report."
-HELP_EPILOG = (
-    "Submissions: every .py file directly in DIR, and every sub-folder of DIR holding a word2vec.py "
-    "(with its own utils/ etc.). The gradebook (csv or json) goes to --output or stdout; progress, the "
-    "summary and the misconception report go to stderr (the json gradebook holds the report too). "
-    f"Cache: results are kept per submission in DIR/{CACHE_DIRNAME}/ and reused when the submission's "
-    "files (word2vec.py and every other .py file of a folder), profile, seed, convention, allowed imports "
-    "and cegrad version are unchanged; --force regrades. Exit status: 0 every submission passed, "
-    "1 any failed or could not be graded, 2 bad command line or no submissions in DIR."
-)
-HELP_JOBS = "grade N submissions at once (default: the number of CPUs this process may use, {default})"
-HELP_FORMAT = "gradebook format (default csv)"
-HELP_OUTPUT = "write the gradebook to FILE instead of stdout"
-HELP_FORCE = f"regrade every submission, ignoring DIR/{CACHE_DIRNAME}/"
-HELP_TIMEOUT = f"overall wall-clock limit per submission, in seconds (default {DEFAULT_TIMEOUT_S:g})"
-HELP_CONVENTION = f"calling convention for every submission: {AUTO} (default), {choices_text()}"
-HELP_ALLOW = "let submissions import MODULE (as cegrad grade --allow-import); may be repeated"
-
-MSG_NO_DIR = "cegrad grade-all: {path}: no such directory"
-MSG_NOT_DIR = "cegrad grade-all: {path} is not a directory; pass the folder holding the submissions " \
-              "(cegrad grade grades one file)"
-MSG_EMPTY = "cegrad grade-all: {path} holds no submissions (no .py files, no sub-folders with a word2vec.py)"
-MSG_JOBS = "--jobs: expected a whole number of at least 1, got {got}"
-MSG_TIMEOUT_ARG = "--timeout: expected a positive number of seconds, got {got}"
-MSG_BAD_CONVENTION = "--convention: expected one of {valid}, got {got!r}"
-MSG_CACHE_UNWRITABLE = "cegrad grade-all: cannot write the cache in {path} ({error}); results are not cached"
 MSG_TIMEOUT = "grading took longer than the overall limit of {limit:g} s per submission and was stopped"
 MSG_CRASHED = "the grading process died ({how}) before it finished this submission"
 MSG_ERROR = "cegrad could not grade this submission because of an internal error: {error}"
 MSG_WORKER_START = "cegrad grade-all: a grading process could not start ({how}); is cegrad installed completely?"
-MSG_INTERRUPTED = "cegrad grade-all: interrupted; {done} of {total} submissions were graded (and cached)"
 PROGRESS_LINE = "[{done}/{total}] {name}: {verdict} ({elapsed:.1f} s{cached})"
-SUMMARY = ("Graded {total} submissions in {elapsed:.1f} s (--jobs {jobs}, {cached} from the cache): "
-           "{passed} passed, {failed} failed, {other} could not be graded or finished")
-MISCONCEPTIONS_HEADING = "Misconceptions (submissions per diagnosis, most frequent first):"
-LAWS_HEADING = "Failed laws (submissions per law, most frequent first):"
-UNDIAGNOSED = "Failed, but no known mistake matched: {count} ({names})"
-NOT_FINISHED = "Not gradable, timed out or crashed: {count} ({names})"
-NO_FAILURES = "No failed laws: nothing to report."
-SMALLEST = "smallest counterexample: {case}  ({submission}, law {law})"
-SEEN_IN = "seen in outputs: {outputs}; laws: {laws}"
-
-#: A counterexample is printed in full up to this many entries of U; larger ones show their size only.
-MAX_SHOWN_ENTRIES = 12
 
 
 # ---------------------------------------------------------------------------------------------
@@ -230,40 +181,6 @@ def worker_main(conn: Connection, settings: Settings) -> None:
 # ---------------------------------------------------------------------------------------------
 # The parent side
 
-
-@dataclass
-class Row:
-    submission: str
-    status: str
-    convention: str = ""
-    passed: bool = False
-    score: float = 0.0
-    max_score: float = 0.0
-    failed_laws: list[str] = field(default_factory=list)
-    diagnosis: list[str] = field(default_factory=list)
-    message: str = ""
-    elapsed_s: float = 0.0
-    cached: bool = False
-
-
-@dataclass
-class Graded:
-    """A row and what the misconception report needs (the per-law results)."""
-
-    row: Row
-    laws: list[dict[str, Any]] = field(default_factory=list)
-
-
-def to_graded(name: str, result: dict[str, Any], elapsed: float, cached: bool = False) -> Graded:
-    laws = result.get("laws", [])
-    failed = [law for law in laws if law["status"] != "passed"]
-    diagnosis = list(dict.fromkeys(d for law in failed for d in law["diagnosis"]))
-    row = Row(submission=name, status=result["status"], convention=result.get("convention", ""),
-              passed=bool(result.get("passed", False)), score=float(result.get("score", 0.0)),
-              max_score=float(result.get("max_score", 0.0)), failed_laws=[law["name"] for law in failed],
-              diagnosis=diagnosis, message=result.get("message", ""),
-              elapsed_s=round(float(result.get("elapsed_s", elapsed)), 3), cached=cached)
-    return Graded(row, laws)
 
 
 @dataclass
@@ -435,154 +352,6 @@ def _write_cache(cache: Path, entry: Entry, key: str, result: dict[str, Any]) ->
     partial.replace(target)
 
 
-# ---------------------------------------------------------------------------------------------
-# The misconception report
-
-
-def _output_labels() -> list[str]:
-    from properties.laws import LABELS
-
-    names = {output.label for c in CONVENTIONS.values() for output in c.outputs} | set(LABELS.values())
-    return sorted(names, key=len, reverse=True)  # longest first: "grad" must not cut "gradPred"
-
-
-def split_diagnosis(text: str, labels: list[str]) -> tuple[str, str]:
-    """("gradOutsideVecs", "the sign is flipped ...") from a diagnosis; the output name differs by convention."""
-    for label in labels:
-        if text.startswith(label + ": "):
-            return label, text[len(label) + 2:]
-    return "", text
-
-
-def _size(case: dict[str, Any] | None) -> tuple[int, int]:
-    if not case or "W" not in case or "d" not in case:
-        return (sys.maxsize, sys.maxsize)
-    return (int(case["W"]) * int(case["d"]), int(case["W"]))
-
-
-def describe_case(case: dict[str, Any]) -> str:
-    text = f"W={case.get('W')}, d={case.get('d')}, o={case.get('o')}"
-    if case.get("dtype", "float64") != "float64":
-        text += f", dtype={case['dtype']}"
-    if "U" in case and _size(case)[0] <= MAX_SHOWN_ENTRIES:
-        text += f", v_c={case['v_c']}, U={case['U']}"
-    return text
-
-
-@dataclass
-class _Tally:
-    submissions: list[str] = field(default_factory=list)
-    outputs: set[str] = field(default_factory=set)
-    laws: set[str] = field(default_factory=set)
-    smallest: dict[str, Any] | None = None
-
-    def see(self, submission: str, law: str, case: dict[str, Any] | None) -> None:
-        if submission not in self.submissions:
-            self.submissions.append(submission)
-        self.laws.add(law)
-        if case and (self.smallest is None or _size(case) < _size(self.smallest["counterexample"])):
-            self.smallest = {"counterexample": case, "submission": submission, "law": law,
-                             "description": describe_case(case)}
-
-
-def misconceptions(graded: list[Graded]) -> dict[str, Any]:
-    """Submissions per diagnosis and per failed law, most frequent first, with the smallest counterexample."""
-    labels = _output_labels()
-    by_diagnosis: dict[str, _Tally] = {}
-    by_law: dict[str, _Tally] = {}
-    undiagnosed: list[str] = []
-    not_finished: list[str] = []
-    for g in graded:
-        name = g.row.submission
-        if g.row.status not in (PASSED, FAILED):
-            not_finished.append(name)
-            continue
-        diagnosed = False
-        for law in g.laws:
-            if law["status"] == "passed":
-                continue
-            by_law.setdefault(law["name"], _Tally()).see(name, law["name"], law.get("counterexample"))
-            for text in law["diagnosis"]:
-                output, explanation = split_diagnosis(text, labels)
-                tally = by_diagnosis.setdefault(explanation, _Tally())
-                tally.see(name, law["name"], law.get("counterexample"))
-                if output:
-                    tally.outputs.add(output)
-                diagnosed = True
-        if g.row.status == FAILED and not diagnosed:
-            undiagnosed.append(name)
-
-    def ordered(tallies: dict[str, _Tally], key: str) -> list[dict[str, Any]]:
-        items = sorted(tallies.items(), key=lambda kv: (-len(kv[1].submissions), kv[0]))
-        return [{key: k, "count": len(t.submissions), "submissions": t.submissions, "outputs": sorted(t.outputs),
-                 "laws": sorted(t.laws), "smallest_counterexample": t.smallest} for k, t in items]
-
-    found: dict[str, Any] = {"by_diagnosis": ordered(by_diagnosis, "diagnosis"), "by_law": ordered(by_law, "law"),
-                             "undiagnosed": {"count": len(undiagnosed), "submissions": undiagnosed},
-                             "not_finished": {"count": len(not_finished), "submissions": not_finished}}
-    for entry in found["by_law"]:
-        del entry["laws"], entry["outputs"]  # one law per entry, and outputs belong to diagnoses
-    return found
-
-
-def _names(names: list[str], most: int = 8) -> str:
-    return ", ".join(names[:most]) + (f", and {len(names) - most} more" if len(names) > most else "")
-
-
-def misconception_text(report: dict[str, Any]) -> str:
-    lines: list[str] = []
-    if report["by_diagnosis"]:
-        lines.append(MISCONCEPTIONS_HEADING)
-        for item in report["by_diagnosis"]:
-            lines.append(f"  {item['count']:>4}  {item['diagnosis']}")
-            lines.append("        " + SEEN_IN.format(outputs=", ".join(item["outputs"]) or "-",
-                                                    laws=", ".join(item["laws"])))
-            if item["smallest_counterexample"]:
-                lines.append("        " + _smallest(item["smallest_counterexample"]))
-    if report["by_law"]:
-        lines.append(LAWS_HEADING)
-        for item in report["by_law"]:
-            lines.append(f"  {item['count']:>4}  {item['law']}")
-            if item["smallest_counterexample"]:
-                lines.append("        " + _smallest(item["smallest_counterexample"]))
-    else:
-        lines.append(NO_FAILURES)
-    if report["undiagnosed"]["count"]:
-        lines.append(UNDIAGNOSED.format(count=report["undiagnosed"]["count"],
-                                        names=_names(report["undiagnosed"]["submissions"])))
-    if report["not_finished"]["count"]:
-        lines.append(NOT_FINISHED.format(count=report["not_finished"]["count"],
-                                         names=_names(report["not_finished"]["submissions"])))
-    return "\n".join(lines) + "\n"
-
-
-def _smallest(found: dict[str, Any]) -> str:
-    return SMALLEST.format(case=found["description"], submission=found["submission"], law=found["law"])
-
-
-# ---------------------------------------------------------------------------------------------
-# Gradebook formats and the command line
-
-
-def gradebook_csv(graded: list[Graded]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for g in graded:
-        row = asdict(g.row)
-        row["failed_laws"] = "; ".join(g.row.failed_laws)
-        row["diagnosis"] = " | ".join(g.row.diagnosis)  # diagnoses may contain ";"
-        row["score"], row["max_score"] = f"{g.row.score:g}", f"{g.row.max_score:g}"
-        writer.writerow(row)
-    return out.getvalue()
-
-
-def summary_counts(graded: list[Graded]) -> dict[str, int]:
-    counts = {status: 0 for status in (PASSED, FAILED, NOT_GRADABLE, TIMEOUT, CRASHED, ERROR)}
-    for g in graded:
-        counts[g.row.status] = counts.get(g.row.status, 0) + 1
-    return {"total": len(graded), **counts, "cached": sum(g.row.cached for g in graded)}
-
 
 def default_jobs() -> int:
     try:
@@ -590,90 +359,3 @@ def default_jobs() -> int:
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
 
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cegrad grade-all", description=HELP_DESCRIPTION, epilog=HELP_EPILOG)
-    parser.add_argument("dir", type=Path, metavar="DIR", help="the folder holding the class's submissions")
-    parser.add_argument("--jobs", type=int, default=default_jobs(), metavar="N",
-                        help=HELP_JOBS.format(default=default_jobs()))
-    parser.add_argument("--format", choices=FORMATS, default="csv", help=HELP_FORMAT)
-    parser.add_argument("--output", type=Path, default=None, metavar="FILE", help=HELP_OUTPUT)
-    parser.add_argument("--profile", choices=sorted(profiles.GRADING_PROFILES), default="standard",
-                        help="how many cases per law (default standard)")
-    parser.add_argument("--seed", type=int, default=0, help="Hypothesis seed, as for cegrad grade (default 0)")
-    parser.add_argument("--force", action="store_true", help=HELP_FORCE)
-    parser.add_argument("--convention", default=AUTO, help=HELP_CONVENTION)
-    parser.add_argument("--allow-import", action="append", default=[], metavar="MODULE", help=HELP_ALLOW)
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="SECONDS", help=HELP_TIMEOUT)
-    return parser
-
-
-def main(argv: Sequence[str]) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if args.jobs < 1:
-        parser.error(MSG_JOBS.format(got=args.jobs))
-    if not args.timeout > 0:
-        parser.error(MSG_TIMEOUT_ARG.format(got=args.timeout))
-    if args.convention != AUTO and args.convention not in CONVENTIONS:
-        parser.error(MSG_BAD_CONVENTION.format(valid=", ".join([AUTO, *CONVENTIONS]), got=args.convention))
-    folder: Path = args.dir
-    if not folder.exists():
-        print(MSG_NO_DIR.format(path=folder), file=sys.stderr)
-        return EXIT_USAGE
-    if not folder.is_dir():
-        print(MSG_NOT_DIR.format(path=folder), file=sys.stderr)
-        return EXIT_USAGE
-    entries = discover(folder)
-    if not entries:
-        print(MSG_EMPTY.format(path=folder), file=sys.stderr)
-        return EXIT_USAGE
-
-    cache: Path | None = folder / CACHE_DIRNAME
-    try:  # a read-only class folder is graded all the same, only without a cache
-        (folder / CACHE_DIRNAME).mkdir(exist_ok=True)
-        probe = folder / CACHE_DIRNAME / ".writable"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as error:
-        print(MSG_CACHE_UNWRITABLE.format(path=folder / CACHE_DIRNAME, error=error), file=sys.stderr)
-        cache = None
-
-    settings = Settings(profile=args.profile, seed=args.seed, convention=args.convention,
-                        allow_imports=tuple(args.allow_import))
-    progress = Progress(len(entries), sys.stderr, bar=sys.stderr.isatty())
-    started = time.perf_counter()
-    try:
-        graded = run_batch(entries, settings, args.jobs, args.timeout, cache, args.force, progress)
-    except RuntimeError as error:
-        progress.close()
-        print(error, file=sys.stderr)
-        return EXIT_SOME_FAILED
-    except KeyboardInterrupt:
-        progress.close()
-        print(MSG_INTERRUPTED.format(done=progress.done, total=len(entries)), file=sys.stderr)
-        return 130  # the shell's convention for a run ended by SIGINT
-    progress.close()
-    elapsed = time.perf_counter() - started
-
-    counts = summary_counts(graded)
-    report = misconceptions(graded)
-    if args.format == "json":
-        rendered = json.dumps({
-            "cegrad_version": cegrad_version(), "directory": str(folder), "profile": args.profile, "seed": args.seed,
-            "convention": args.convention, "jobs": args.jobs, "elapsed_s": round(elapsed, 3),
-            "cache": str(cache) if cache else None, "summary": counts,
-            "submissions": [asdict(g.row) for g in graded], "misconceptions": report,
-        }, indent=2, ensure_ascii=False) + "\n"
-    else:
-        rendered = gradebook_csv(graded)
-    if args.output:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(rendered, encoding="utf-8")
-    else:
-        sys.stdout.write(rendered)
-    print(SUMMARY.format(total=counts["total"], elapsed=elapsed, jobs=args.jobs, cached=counts["cached"],
-                         passed=counts[PASSED], failed=counts[FAILED],
-                         other=counts["total"] - counts[PASSED] - counts[FAILED]), file=sys.stderr)
-    print(misconception_text(report), end="", file=sys.stderr)
-    return EXIT_ALL_PASSED if counts[PASSED] == counts["total"] else EXIT_SOME_FAILED

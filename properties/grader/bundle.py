@@ -17,34 +17,19 @@ clear message itself when there is nothing to grade or cegrad cannot produce a r
 
 from __future__ import annotations
 
-import argparse
 import re
 import stat
-import sys
 import zipfile
-from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
-from properties import profiles
+from properties.grader.intake import SUBMISSION_FILENAME
 
 DEFAULT_OUTPUT = Path("autograder.zip")
 #: The folder of the zip holding cegrad's source (so /autograder/source/cegrad on Gradescope).
 SOURCE_FOLDER = "cegrad"
 #: The oldest Python cegrad runs on, when its metadata cannot say (pyproject.toml's requires-python).
 FALLBACK_MIN_PYTHON = (3, 11)
-
-HELP_DESCRIPTION = "Write a Gradescope autograder zip (setup.sh, run_autograder and cegrad's own source)."
-HELP_EPILOG = (
-    "Upload the zip as the assignment's autograder (its total points: 100, or 85 for the grad-u convention). "
-    "Students submit word2vec.py (with their utils/ if they like), or a single .py file. run_autograder "
-    "honours CEGRAD_AUTOGRADER_ROOT (default /autograder), CEGRAD_PROFILE and CEGRAD_TIMEOUT, so it can be "
-    "tried in any folder laid out as Gradescope does (submission/, results/, source/)."
-)
-HELP_OUTPUT = f"where to write the zip (default {DEFAULT_OUTPUT})"
-HELP_PROFILE = "grading profile the autograder uses (default standard)"
-MSG_WRITTEN = "wrote {path}: Gradescope autograder grading with profile {profile} (cegrad {version})"
-MSG_NO_SOURCE = "cegrad gradescope-bundle: cannot find cegrad's installed source ({missing})"
 
 SETUP_SH = r"""#!/usr/bin/env bash
 # Gradescope runs this once, as root, while building the autograder image.  It installs cegrad from
@@ -106,7 +91,7 @@ PROFILE = os.environ.get("CEGRAD_PROFILE", @PROFILE@)
 # Gradescope stops an autograder after its own limit (10 minutes unless raised); stopping first
 # still gives the student a results.json that says what happened.
 TIMEOUT_S = float(os.environ.get("CEGRAD_TIMEOUT", "540"))
-WANTED = "word2vec.py"
+WANTED = @SUBMISSION_FILENAME@
 IGNORED = ("__MACOSX", "__pycache__")
 
 MSG_EMPTY = ("Your submission is empty: upload word2vec.py (with your utils/ folder if you changed it), "
@@ -258,25 +243,12 @@ def write_bundle(output: Path, profile: str) -> str:
         setup = (SETUP_SH.replace("@MIN_MAJOR@", str(major)).replace("@MIN_MINOR@", str(minor))
                  .replace("@SOURCE_FOLDER@", SOURCE_FOLDER))
         _add(archive, "setup.sh", setup, executable=True)
-        _add(archive, "run_autograder", RUN_AUTOGRADER.replace("@PROFILE@", repr(profile)), executable=True)
+        run_autograder = RUN_AUTOGRADER.replace("@PROFILE@", repr(profile)).replace(
+            "@SUBMISSION_FILENAME@", repr(SUBMISSION_FILENAME))
+        _add(archive, "run_autograder", run_autograder, executable=True)
         _add(archive, f"{SOURCE_FOLDER}/pyproject.toml", PYPROJECT.format(
             version=version, requires_python=requires_python,
             dependencies=", ".join(f'"{d}"' for d in dependencies)))
         for path, name in files:
             _add(archive, name, path.read_text(encoding="utf-8"))
     return version
-
-
-def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(prog="cegrad gradescope-bundle", description=HELP_DESCRIPTION,
-                                     epilog=HELP_EPILOG)
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, metavar="FILE", help=HELP_OUTPUT)
-    parser.add_argument("--profile", choices=sorted(profiles.GRADING_PROFILES), default="standard", help=HELP_PROFILE)
-    args = parser.parse_args(argv)
-    try:
-        version = write_bundle(args.output, args.profile)
-    except FileNotFoundError as missing:
-        print(MSG_NO_SOURCE.format(missing=missing), file=sys.stderr)
-        return 1
-    print(MSG_WRITTEN.format(path=args.output, profile=args.profile, version=version), file=sys.stderr)
-    return 0

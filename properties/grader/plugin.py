@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from properties.grader.conventions import AUTO, CONVENTIONS, CUSTOM_FUNCTION_CONVENTION
+from properties.grader.intake.reading import SUBMISSION_FILENAME
 
 HELP_SUBMISSION = "grade this student file (or folder holding word2vec.py) with cegrad's laws; may be repeated"
 HELP_CONVENTION = "calling convention of the submission (default auto)"
@@ -34,7 +35,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def _submissions(config: pytest.Config) -> list[Path]:
     """The submitted files; a folder stands for the word2vec.py inside it."""
     paths = [Path(p).resolve() for p in config.getoption("cegrad_submission")]
-    return [p / "word2vec.py" if p.is_dir() else p for p in paths]
+    return [p / SUBMISSION_FILENAME if p.is_dir() else p for p in paths]
 
 
 def pytest_configure(config: pytest.Config) -> None:
