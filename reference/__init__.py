@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from reference import _validate
+from reference import _validate, fast  # fast imports only _validate from this package
 
 # negative sampling and the skip-gram window are imported at the end of this module
 __all__ = [
@@ -95,20 +95,16 @@ def grad_v_c(U: np.ndarray, v_c: np.ndarray, o: int) -> np.ndarray:
 
 
 def sgd_step(U: np.ndarray, v_c: np.ndarray, o: int, lr: float) -> np.ndarray:
-    """U <- U - lr dCE/dU, in place, returning U.
+    """U <- U - lr dCE/dU, in place, returning U (eqs. 22-24).
 
-    The update is rank one, so it is applied one row at a time through the coefficient vector c:
-    beyond U itself only O(W + d) memory is used, never the W x d gradient.
+    dCE/dU = c v_cᵀ is rank one, so the step is the rank-one update U += (-lr c) v_cᵀ.  The fast path
+    applies exactly that with one BLAS ``ger``: one read of U for the logits, one in-place pass over
+    U, O(W + d) memory beyond it (never the W x d gradient, nor a W x d finiteness mask: U's
+    finiteness is read off its logits).  The reference has nothing to add to that, so it is that
+    function: the obvious name is never the slow one.  (tests/implementations.py keeps a row-by-row
+    rewrite, eq. (24) one row at a time, to check both against.)
     """
-    U, v_c = _validate.matrix_and_vector_blockwise(U, v_c)  # no W x d finiteness mask
-    o = _validate.word_index(o, U.shape[0])
-    lr = _validate.learning_rate(lr)
-    if not U.flags.writeable:
-        raise ValueError("U: expected a writeable array, since sgd_step updates it in place")
-    step = (-lr * _coefficients(U, v_c, o)).astype(U.dtype)
-    for w in np.flatnonzero(step):  # rows whose coefficient underflowed to 0 do not change
-        U[w] += step[w] * v_c
-    return U
+    return fast.sgd_step(U, v_c, o, lr)
 
 
 # Negative sampling and the skip-gram window build on the functions above, hence imported last.

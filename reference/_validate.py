@@ -86,22 +86,3 @@ def logits(z: Any) -> np.ndarray:
     if not np.isfinite(z).all():
         raise ValueError("z: expected finite logits")
     return z
-
-
-def matrix_and_vector_blockwise(U: Any, v_c: Any) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`matrix_and_vector` for in-place updates: the same checks and messages, in O(d) memory.
-
-    ``np.isfinite(U)`` would make a W x d boolean mask, a temporary that an in-place update of a
-    large U must not make; here U's finiteness is checked one row at a time.
-    Any failure is re-checked by :func:`matrix_and_vector`, which names the first bad entry.
-    """
-    well_formed = (
-        isinstance(U, np.ndarray) and U.dtype in (np.float32, np.float64) and U.ndim == 2 and U.size > 0
-        and isinstance(v_c, np.ndarray) and v_c.dtype == U.dtype and v_c.shape == (U.shape[1],)
-        and bool(np.isfinite(v_c).all())
-    )
-    if well_formed:
-        well_formed = all(np.isfinite(row).all() for row in U)
-    if not well_formed:
-        return matrix_and_vector(U, v_c)  # raises, naming the argument; memory no longer matters
-    return U, v_c

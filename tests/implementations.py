@@ -65,6 +65,18 @@ def column_vectors(centerWordVec, outsideWordIdx, outsideVectors, dataset):  # t
     return loss, (outsideVectors.T @ (y_hat - y)).reshape(-1), (y_hat - y) @ v.T
 
 
+def sgd_step_row_loop(U: np.ndarray, v_c: np.ndarray, o: int, lr: float) -> np.ndarray:
+    """U <- U - lr dCE/dU one row at a time, as eq. (24) reads: row w moves by -lr (ŷ_w - y_w) v_c.
+
+    An independent rewrite of the update (reference.sgd_step is the fast path's BLAS rank-one update),
+    for the tests and benchmarks to check it against; slow on purpose: a Python loop over the W rows.
+    """
+    y_hat = reference.softmax(U @ v_c)
+    for w in range(U.shape[0]):
+        U[w] -= lr * (y_hat[w] - (1.0 if w == o else 0.0)) * v_c
+    return U
+
+
 CORRECT = {
     "reference": _reference,
     "looped": lambda: from_cs224n(looped, name="looped"),

@@ -21,6 +21,7 @@ import reference
 from properties import laws, strategies, tolerances
 from properties.strategies import Case
 from reference import fast
+from tests.implementations import sgd_step_row_loop
 
 # Big enough that a W x d float64 temporary (80 MB) dwarfs the bound (~2.3 MB); small enough that
 # the reference's row loop over W takes a fraction of a second.
@@ -159,14 +160,23 @@ def _assert_stepped(case: Case, lr: float, U_after: np.ndarray) -> None:
 
 
 @given(strategies.cases(dtypes=st.just(np.dtype(np.float64))))
-def test_fast_sgd_step_matches_the_reference_sgd_step(case: Case) -> None:
-    U_fast, U_ref = case.U.copy(), case.U.copy()
-    fast.sgd_step(U_fast, case.v_c, case.o, 0.3)
-    reference.sgd_step(U_ref, case.v_c, case.o, 0.3)
+def test_sgd_step_matches_a_row_by_row_rewrite(case: Case) -> None:
+    U_fast, U_rows = case.U.copy(), case.U.copy()
+    reference.sgd_step(U_fast, case.v_c, case.o, 0.3)
+    sgd_step_row_loop(U_rows, case.v_c, case.o, 0.3)
     # same logits and coefficients; the update differs only where BLAS fuses the multiply and the
     # add (one rounding fewer): at most one ulp of |U_wj| + |lr c_w v_j|, here bounded by two ulps
     scale = np.abs(case.U) + np.abs(0.3 * reference.grad_U(case.U, case.v_c, case.o))
-    assert np.all(np.abs(U_fast - U_ref) <= 2.0 * np.finfo(np.float64).eps * scale)
+    assert np.all(np.abs(U_fast - U_rows) <= 2.0 * np.finfo(np.float64).eps * scale)
+
+
+def test_reference_sgd_step_is_the_fast_rank_one_update() -> None:
+    U, v_c, o = _small(np.float64)
+    U_ref, U_fast = U.copy(), U.copy()
+    assert reference.sgd_step(U_ref, v_c, o, 0.7) is U_ref
+    fast.sgd_step(U_fast, v_c, o, 0.7)
+    np.testing.assert_array_equal(U_ref, U_fast)
+    assert not np.array_equal(U_ref, U)
 
 
 @pytest.mark.parametrize(
@@ -193,10 +203,10 @@ def test_fast_path_without_scipy_gives_the_same_answers(dtype: type) -> None:
     G = fast.grad_U(U, v_c, o)
     assert G.dtype == dtype
     np.testing.assert_array_equal(G, reference.grad_U(U, v_c, o))
-    U_fast, U_ref = U.copy(), U.copy()
-    fast.sgd_step(U_fast, v_c, o, 0.7)
-    reference.sgd_step(U_ref, v_c, o, 0.7)
-    np.testing.assert_array_equal(U_fast, U_ref)  # same operations in the same order
+    U_chunked, U_rows = U.copy(), U.copy()
+    fast.sgd_step(U_chunked, v_c, o, 0.7)  # the chunked numpy update
+    sgd_step_row_loop(U_rows, v_c, o, 0.7)
+    np.testing.assert_array_equal(U_chunked, U_rows)  # the same roundings: U_wj - (lr c_w) v_j, unfused
 
 
 def test_fast_sgd_step_with_v_c_a_row_of_U_uses_v_c_as_it_was() -> None:

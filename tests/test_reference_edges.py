@@ -131,7 +131,7 @@ def test_sgd_step_updates_float32_in_float32() -> None:
 def test_sgd_step_allocates_no_W_by_d_temporary() -> None:
     # DESIGN.md: sgd_step updates U in place without materialising anything W x d.  numpy reports its
     # buffers to tracemalloc; the smallest W x d temporary (a boolean finiteness mask) is W·d bytes,
-    # and the peak must stay below half that (the checks work on blocks of 2¹⁶ entries, the update on
+    # and the peak must stay below half that (U's finiteness is read off the length-W logits, the update works on
     # length-W and length-d vectors)
     W, d = 4000, 500
     U = np.full((W, d), 0.01)
@@ -209,8 +209,9 @@ def test_o_may_be_a_numpy_integer_and_the_last_word() -> None:
     np.testing.assert_array_equal(reference.grad_U(U3, V3, np.int64(2)), reference.grad_U(U3, V3, 2))
 
 
-# sgd_step checks U block by block (no W x d mask); every check must still fire, wherever the bad entry is
-W_BLOCKS, D_BLOCKS = 300, 512  # blocks of 2¹⁶ / 512 = 128 rows: three blocks, the last one partial
+# sgd_step reads U's finiteness off its logits (no W x d mask); every check must still fire, wherever the
+# bad entry is, also where v_c = 0 (inf · 0 and nan · 0 are NaN, so the logit is still not finite)
+W_BLOCKS, D_BLOCKS = 300, 512  # chunks of 2¹⁶ / 512 = 128 rows (fast.py's fallback): three, the last partial
 
 
 def _big() -> np.ndarray:
@@ -229,7 +230,7 @@ SGD_BAD_CALLS = [
      _non_finite("inf", W_BLOCKS - 1, 5)),
     (lambda: reference.sgd_step(_with(_big(), (200, 0), -np.inf), np.zeros(D_BLOCKS), 0, 0.1), ValueError,
      _non_finite("-inf", 200, 0)),
-    # a tall U: blocks of 2¹⁶ / 2 = 32768 rows, so W = 40000 > d needs a second block, starting beyond d
+    # a tall U: chunks of 2¹⁶ / 2 = 32768 rows, so W = 40000 > d needs a second chunk, starting beyond d
     (lambda: reference.sgd_step(_with(np.zeros((40_000, 2)), (39_999, 1), np.inf), np.ones(2), 0, 0.1), ValueError,
      _non_finite("inf", 39_999, 1)),
     (lambda: reference.sgd_step(M.copy(), np.array([1.0, np.nan, 1.0]), 0, 0.1), ValueError, "v_c: expected finite values"),
@@ -256,7 +257,7 @@ def test_sgd_step_bad_input_gets_the_same_messages(bad_call, error, message) -> 
 
 
 def test_sgd_step_on_a_U_wider_than_one_block_updates_it() -> None:
-    # d > 2¹⁶: one row is more than a block of the blockwise check, which must still take a whole row
+    # d > 2¹⁶: one row is more than a chunk of the numpy fallback's update, which must still take a whole row
     U = np.zeros((2, (1 << 16) + 1))
     v = np.ones(U.shape[1])
     reference.sgd_step(U, v, 0, 2.0)
