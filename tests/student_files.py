@@ -1,12 +1,33 @@
-"""Student files written from the mistake catalogue, one per calling convention."""
+"""Student files: the tabled ones (tests/submissions and the bundled examples) and those written from the
+mistake catalogue, one per calling convention."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from properties import laws
+from properties.grader.cli import EXAMPLES_DIR
 from properties.mistakes import Mistake
 from properties.registry import Law
+
+SUBMISSIONS = Path(__file__).parent / "submissions"
+#: The bundled examples (``cegrad grade --example NAME``), tabled in tests/submissions/README.md as
+#: ``examples/NAME.py``: each is kept once, in the package, and the tests read it there.
+EXAMPLES = Path(EXAMPLES_DIR)
+EXAMPLE_PREFIX = "examples/"
+
+
+def student_file(name: str) -> Path:
+    """A tabled student file: ``examples/NAME.py`` is a bundled example, any other name is in tests/submissions."""
+    if name.startswith(EXAMPLE_PREFIX):
+        return EXAMPLES / name.removeprefix(EXAMPLE_PREFIX)
+    return SUBMISSIONS / name
+
+
+def tabled_files() -> set[str]:
+    """Every name the README table must have a row for."""
+    return {p.name for p in SUBMISSIONS.glob("*.py")} | {EXAMPLE_PREFIX + p.name for p in EXAMPLES.glob("*.py")}
+
 
 WRAPPERS = {
     "cs224n": '''

@@ -20,8 +20,7 @@ from typing import Any
 import pytest
 
 from properties.grader import bundle
-
-SUBMISSIONS = Path(__file__).parent / "submissions"
+from tests.student_files import student_file
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +83,7 @@ def test_the_bundled_source_runs_cegrad_on_its_own(tmp_path: Path, autograder_zi
 
 def test_a_correct_submission_gets_full_marks_in_results_json(tmp_path: Path, autograder_zip: Path) -> None:
     root = gradescope_layout(tmp_path, autograder_zip)
-    shutil.copy(SUBMISSIONS / "cs224n_vectorised.py", root / "submission" / "word2vec.py")
+    shutil.copy(student_file("cs224n_vectorised.py"), root / "submission" / "word2vec.py")
     results = run_autograder(root)
     assert results["score"] == 100 == sum(t["max_score"] for t in results["tests"])
     assert all(t["status"] == "passed" for t in results["tests"])
@@ -93,7 +92,7 @@ def test_a_correct_submission_gets_full_marks_in_results_json(tmp_path: Path, au
 
 def test_a_wrong_single_file_gets_partial_credit_and_the_diagnosis(tmp_path: Path, autograder_zip: Path) -> None:
     root = gradescope_layout(tmp_path, autograder_zip)
-    shutil.copy(SUBMISSIONS / "wrong_sign_flip.py", root / "submission" / "my_solution.py")
+    shutil.copy(student_file("examples/sign_flip.py"), root / "submission" / "my_solution.py")
     results = run_autograder(root)
     assert 0 < results["score"] < 100
     failed = [t for t in results["tests"] if t["status"] == "failed"]

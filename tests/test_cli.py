@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from properties.grader import cli
-
-SUBMISSIONS = Path(__file__).parent / "submissions"
+from tests.student_files import SUBMISSIONS, student_file
 
 
 def cegrad(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -20,13 +19,13 @@ def cegrad(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[s
 
 
 def test_a_correct_submission_exits_0_with_full_marks() -> None:
-    run = cegrad("grade", str(SUBMISSIONS / "cs224n_vectorised.py"), "--profile", "quick")
+    run = cegrad("grade", str(student_file("cs224n_vectorised.py")), "--profile", "quick")
     assert run.returncode == 0, run.stdout + run.stderr
     assert "Score: 100/100  PASSED: every law holds" in run.stdout
 
 
 def test_a_wrong_submission_exits_1_and_names_the_mistake() -> None:
-    run = cegrad("grade", str(SUBMISSIONS / "wrong_missing_minus_y.py"), "--profile", "quick")
+    run = cegrad("grade", str(student_file("examples/missing_minus_y.py")), "--profile", "quick")
     assert run.returncode == 1
     assert "FAIL    row-sum" in run.stdout
     assert "Law broken: the rows of dCE/dU sum to zero" in run.stdout
@@ -34,7 +33,7 @@ def test_a_wrong_submission_exits_1_and_names_the_mistake() -> None:
 
 
 def test_json_report_has_the_documented_shape() -> None:
-    run = cegrad("grade", str(SUBMISSIONS / "wrong_sign_flip.py"), "--format", "json", "--profile", "quick")
+    run = cegrad("grade", str(student_file("examples/sign_flip.py")), "--format", "json", "--profile", "quick")
     assert run.returncode == 1
     report = json.loads(run.stdout)
     assert {"submission", "convention", "passed", "score", "max_score", "properties", "seed", "profile",
@@ -47,7 +46,7 @@ def test_json_report_has_the_documented_shape() -> None:
 
 
 def test_two_gradings_of_the_same_file_give_identical_json_apart_from_timing() -> None:
-    runs = [json.loads(cegrad("grade", str(SUBMISSIONS / "wrong_off_by_one.py"), "--format", "json",
+    runs = [json.loads(cegrad("grade", str(student_file("wrong_off_by_one.py")), "--format", "json",
                               "--profile", "quick", "--seed", "7").stdout) for _ in range(2)]
     for report in runs:
         report.pop("elapsed_s")
@@ -56,7 +55,7 @@ def test_two_gradings_of_the_same_file_give_identical_json_apart_from_timing() -
 
 def test_gradescope_results_json_gives_partial_credit_per_law(tmp_path: Path) -> None:
     out = tmp_path / "results" / "results.json"
-    run = cegrad("grade", str(SUBMISSIONS / "wrong_no_max_shift.py"), "--format", "gradescope",
+    run = cegrad("grade", str(student_file("examples/no_max_shift.py")), "--format", "gradescope",
                  "--output", str(out), "--profile", "quick")
     assert run.returncode == 1
     results = json.loads(out.read_text())
@@ -68,7 +67,7 @@ def test_gradescope_results_json_gives_partial_credit_per_law(tmp_path: Path) ->
 
 
 def test_gradescope_output_defaults_to_results_folder(tmp_path: Path) -> None:
-    run = cegrad("grade", str(SUBMISSIONS / "grad_u.py"), "--format", "gradescope", "--profile", "quick", cwd=tmp_path)
+    run = cegrad("grade", str(student_file("examples/grad_u.py")), "--format", "gradescope", "--profile", "quick", cwd=tmp_path)
     assert run.returncode == 0
     assert json.loads((tmp_path / "results" / "results.json").read_text())["score"] == 85
 
@@ -76,8 +75,8 @@ def test_gradescope_output_defaults_to_results_folder(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("args", "fragment"), [
     (["grade", "no/such/file.py"], "no such file or directory"),
     (["grade", str(SUBMISSIONS / "README.md")], ""),
-    (["grade", str(SUBMISSIONS / "cs224n_vectorised.py"), "--convention", "cs224"], "--convention: expected one of"),
-    (["grade", str(SUBMISSIONS / "grad_u.py"), "--convention", "cs224n"], "naiveSoftmaxLossAndGradient"),
+    (["grade", str(student_file("cs224n_vectorised.py")), "--convention", "cs224"], "--convention: expected one of"),
+    (["grade", str(student_file("examples/grad_u.py")), "--convention", "cs224n"], "naiveSoftmaxLossAndGradient"),
     (["grade"], "expected a PATH or --example NAME"),
     (["grade", "x.py", "--profile", "fast"], "invalid choice: 'fast'"),
     (["frobnicate"], "unknown command 'frobnicate'"),

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from properties.grader import batch, cli, gradebook
+from tests.student_files import student_file
 
-SUBMISSIONS = Path(__file__).parent / "submissions"
 QUICK = ("--profile", "quick")
 
 HANGING = '''
@@ -45,12 +45,12 @@ def softmax(x):
     return e / e.sum(axis=-1, keepdims=True)
 '''
 
-#: name in the class folder -> (expected status, file copied from tests/submissions or None)
+#: name in the class folder -> (expected status, tabled student file copied there, or None)
 CLASS = {
     "cs224n_vectorised.py": ("passed", "cs224n_vectorised.py"),
-    "wrong_sign_flip.py": ("failed", "wrong_sign_flip.py"),
-    "wrong_missing_minus_y.py": ("failed", "wrong_missing_minus_y.py"),
-    "wrong_no_max_shift.py": ("failed", "wrong_no_max_shift.py"),
+    "wrong_sign_flip.py": ("failed", "examples/sign_flip.py"),
+    "wrong_missing_minus_y.py": ("failed", "examples/missing_minus_y.py"),
+    "wrong_no_max_shift.py": ("failed", "examples/no_max_shift.py"),
     "hangs.py": ("failed", None),
     "crashes.py": ("failed", None),
     "notes.py": ("not-gradable", None),
@@ -69,12 +69,12 @@ def make_class(folder: Path) -> Path:
         if name.endswith("/"):
             student = folder / name
             (student / "utils").mkdir(parents=True)
-            shutil.copy(SUBMISSIONS / str(original), student / "word2vec.py")
+            shutil.copy(student_file(str(original)), student / "word2vec.py")
             (student / "utils" / "__init__.py").write_text("")
             (student / "utils" / "utils.py").write_text(OWN_UTILS)
             (student / "utils" / "gradcheck.py").write_text("def gradcheck_naive(f, x):\n    pass\n")
         elif original:
-            shutil.copy(SUBMISSIONS / original, folder / name)
+            shutil.copy(student_file(original), folder / name)
     (folder / "hangs.py").write_text(HANGING)
     (folder / "crashes.py").write_text(CRASHING)
     (folder / "notes.py").write_text(NOT_GRADABLE)
@@ -184,7 +184,7 @@ def test_changing_a_file_or_its_helpers_regrades_only_that_submission(graded_cla
 
 
 def test_a_class_that_all_passes_exits_0(tmp_path: Path) -> None:
-    shutil.copy(SUBMISSIONS / "grad_u.py", tmp_path / "bob.py")
+    shutil.copy(student_file("examples/grad_u.py"), tmp_path / "bob.py")
     run = cegrad("grade-all", str(tmp_path), *QUICK)
     assert run.returncode == cli.EXIT_PASSED, run.stderr
     assert gradebook.NO_FAILURES in run.stderr
@@ -218,7 +218,7 @@ def test_the_overall_limit_stops_a_submission_and_says_so(tmp_path: Path) -> Non
 def test_a_bad_command_line_or_folder_exits_2(tmp_path: Path, setup: str, args: list[str], fragment: str) -> None:
     target = {"missing": tmp_path / "nope", "empty": tmp_path, "file": tmp_path / "one.py"}[setup]
     if setup == "file":
-        shutil.copy(SUBMISSIONS / "grad_u.py", target)
+        shutil.copy(student_file("examples/grad_u.py"), target)
     run = cegrad("grade-all", str(target), *args, timeout=60)
     assert run.returncode == cli.EXIT_USAGE
     assert fragment in run.stderr

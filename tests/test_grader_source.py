@@ -20,8 +20,8 @@ from properties.grader.intake import (
     import_obstacles,
     read_submission,
 )
+from tests.student_files import SUBMISSIONS, student_file, tabled_files
 
-SUBMISSIONS = Path(__file__).parent / "submissions"
 SHIMS = Path(intake.__file__).parent.parent / "sandbox" / "shims"
 SHIM_MODULES = (
     "_cegrad_shims",
@@ -168,7 +168,7 @@ def test_text_file_without_functions_under_another_suffix_is_refused(tmp_path):
 
 def test_every_submission_file_is_in_the_readme_table():
     assert TABLE, "tests/submissions/README.md has no table rows"
-    assert set(TABLE) == {p.name for p in SUBMISSIONS.glob("*.py")}
+    assert set(TABLE) == tabled_files()
     assert {convention for convention, _ in TABLE.values()} <= set(CONVENTIONS)
     assert {verdict for _, verdict in TABLE.values()} == {"pass", "fail"}
 
@@ -176,14 +176,14 @@ def test_every_submission_file_is_in_the_readme_table():
 @pytest.mark.parametrize("name", sorted(TABLE))
 def test_auto_detection_picks_the_tabled_convention(name):
     expected, _ = TABLE[name]
-    spec = choose_convention(read_submission(SUBMISSIONS / name))
+    spec = choose_convention(read_submission(student_file(name)))
     assert spec == CONVENTIONS[expected]
 
 
 @pytest.mark.parametrize("name", sorted(TABLE))
 def test_explicit_convention_agrees_with_auto(name):
     expected, _ = TABLE[name]
-    sub = read_submission(SUBMISSIONS / name)
+    sub = read_submission(student_file(name))
     assert choose_convention(sub, expected) == CONVENTIONS[expected]
     others = [c for c in CONVENTIONS if CONVENTIONS[c].function_name != CONVENTIONS[expected].function_name]
     for other in others:
@@ -193,7 +193,7 @@ def test_explicit_convention_agrees_with_auto(name):
 
 
 def test_absent_function_names_what_the_file_defines_and_suggests_the_closest():
-    sub = read_submission(SUBMISSIONS / "snake_case.py")
+    sub = read_submission(student_file("snake_case.py"))
     with pytest.raises(NotGradable) as caught:
         choose_convention(sub, "cs224n")
     message = str(caught.value)
@@ -211,7 +211,7 @@ def test_a_typo_in_the_function_name_is_suggested_under_auto(tmp_path):
 
 
 def test_bad_convention_name_lists_the_valid_ones():
-    sub = read_submission(SUBMISSIONS / "grad_u.py")
+    sub = read_submission(student_file("examples/grad_u.py"))
     with pytest.raises(
         ValueError,
         match=r"--convention: expected one of auto, cs224n, cs224n-snake, "
@@ -221,17 +221,17 @@ def test_bad_convention_name_lists_the_valid_ones():
 
 
 def test_function_option_with_auto_means_grad_u_unless_it_is_a_cs224n_name():
-    grad_u_file = read_submission(SUBMISSIONS / "grad_u.py")
+    grad_u_file = read_submission(student_file("examples/grad_u.py"))
     spec = choose_convention(grad_u_file, function="softmax")
     assert (spec.name, spec.function_name, spec.parameters) == ("grad-u", "softmax", CONVENTIONS["grad-u"].parameters)
-    vectorised = read_submission(SUBMISSIONS / "cs224n_vectorised.py")
+    vectorised = read_submission(student_file("cs224n_vectorised.py"))
     assert choose_convention(vectorised, function="naiveSoftmaxLossAndGradient") == CONVENTIONS["cs224n"]
     with pytest.raises(NotGradable, match="looks for a top-level function grad_v"):
         choose_convention(grad_u_file, function="grad_v")
 
 
 def test_function_option_renames_the_function_of_an_explicit_convention():
-    sub = read_submission(SUBMISSIONS / "cs224n_vectorised.py")
+    sub = read_submission(student_file("cs224n_vectorised.py"))
     spec = choose_convention(sub, "cs224n", function="negSamplingLossAndGradient")
     assert (spec.name, spec.function_name, spec.parameters) == (
         "cs224n", "negSamplingLossAndGradient", CONVENTIONS["cs224n"].parameters)
@@ -253,7 +253,7 @@ def test_nested_and_method_definitions_do_not_count():
 
 
 def test_python2_files_are_scanned_by_lines():
-    text = (SUBMISSIONS / "cs224n_2017_py2.py").read_text()
+    text = (student_file("examples/python2_era.py")).read_text()
     names = defined_functions(text)
     assert names[:3] == ["normalizeRows", "test_normalize_rows", "softmaxCostAndGradient"]
 
@@ -262,14 +262,14 @@ def test_python2_files_are_scanned_by_lines():
 
 
 def test_a_clean_file_has_no_import_obstacles():
-    assert import_obstacles((SUBMISSIONS / "cs224n_vectorised.py").read_text()) == []
+    assert import_obstacles((student_file("cs224n_vectorised.py")).read_text()) == []
 
 
 def test_training_loop_and_run_call_are_import_obstacles():
-    loop = import_obstacles((SUBMISSIONS / "cs224n_training_loop.py").read_text())
+    loop = import_obstacles((student_file("cs224n_training_loop.py")).read_text())
     assert any(o.startswith("a module-level loop at line") for o in loop)
     assert any("StanfordSentiment()" in o for o in loop)
-    assert import_obstacles((SUBMISSIONS / "cs224n_sleep_at_import.py").read_text()) == [
+    assert import_obstacles((student_file("cs224n_sleep_at_import.py")).read_text()) == [
         "a module-level call run() at line 260"
     ]
 
@@ -280,14 +280,14 @@ def test_training_loop_and_run_call_are_import_obstacles():
 @pytest.mark.parametrize(
     ("name", "function_name"),
     [
-        ("cs224n_2017_py2.py", "softmaxCostAndGradient"),
+        ("examples/python2_era.py", "softmaxCostAndGradient"),
         ("cs224n_2017_py2_in_function.py", "softmaxCostAndGradient"),
         ("cs224n_training_loop.py", "naiveSoftmaxLossAndGradient"),
         ("cs224n_sleep_at_import.py", "naiveSoftmaxLossAndGradient"),
     ],
 )
 def test_extracted_function_runs_and_gives_the_right_gradient(shims, name, function_name):
-    extraction = extract_function((SUBMISSIONS / name).read_text(), function_name)
+    extraction = extract_function((student_file(name)).read_text(), function_name)
     assert f"def {function_name}(" in extraction.source
     assert extraction.notes[0].startswith("graded by extraction: the module could not be imported (")
     fn = run_extracted(extraction, function_name)
@@ -301,7 +301,7 @@ def test_extracted_function_runs_and_gives_the_right_gradient(shims, name, funct
 
 
 def test_python2_file_extraction_keeps_only_what_the_function_uses():
-    extraction = extract_function((SUBMISSIONS / "cs224n_2017_py2.py").read_text(), "softmaxCostAndGradient")
+    extraction = extract_function((student_file("examples/python2_era.py")).read_text(), "softmaxCostAndGradient")
     assert "import numpy as np" in extraction.source
     assert "from q1_softmax import softmax" in extraction.source
     # Neither the Python 2 test code nor the unused imports come along.
@@ -313,7 +313,7 @@ def test_python2_file_extraction_keeps_only_what_the_function_uses():
 
 def test_python2_statements_inside_the_function_are_rewritten():
     extraction = extract_function(
-        (SUBMISSIONS / "cs224n_2017_py2_in_function.py").read_text(), "softmaxCostAndGradient"
+        (student_file("cs224n_2017_py2_in_function.py")).read_text(), "softmaxCostAndGradient"
     )
     assert 'print("probs", probs)' in extraction.source
     assert "except IndexError as e:" in extraction.source
@@ -328,7 +328,7 @@ def test_python2_statements_inside_the_function_are_rewritten():
 
 def test_training_loop_is_left_behind_with_its_helpers_kept():
     extraction = extract_function(
-        (SUBMISSIONS / "cs224n_training_loop.py").read_text(), "naiveSoftmaxLossAndGradient"
+        (student_file("cs224n_training_loop.py")).read_text(), "naiveSoftmaxLossAndGradient"
     )
     assert sorted(extraction.helpers) == ["_scores", "one_hot"]
     assert extraction.constants == ["DTYPE"]

@@ -11,9 +11,7 @@ import pytest
 
 from properties.grader.grade import grade
 from properties.mistakes import MISTAKES, Mistake
-from tests.student_files import WRAPPERS, laws_that_see_it, makes_sense, write
-
-SUBMISSIONS = Path(__file__).parent / "submissions"
+from tests.student_files import SUBMISSIONS, WRAPPERS, laws_that_see_it, makes_sense, student_file, write
 
 
 def _table() -> list[tuple[str, str, str]]:
@@ -30,7 +28,7 @@ TABLE = _table()
 
 @pytest.mark.parametrize(("filename", "convention", "verdict"), TABLE)
 def test_student_file_gets_its_verdict(filename: str, convention: str, verdict: str) -> None:
-    report = grade(SUBMISSIONS / filename, profile="standard", seed=0)
+    report = grade(student_file(filename), profile="standard", seed=0)
     assert report.convention == convention
     failed = [(p.name, p.message) for p in report.properties if p.status != "passed"]
     assert report.passed == (verdict == "pass"), failed
