@@ -55,7 +55,7 @@ def test_a_correct_file_obeys_every_law(name: str, law_name: str) -> None:
 
 
 WRONG = [
-    ("ns_fancy_index.py", "ns-repeated-negatives", r"a negative drawn \d+ times"),
+    ("ns_fancy_index.py", "ns-repeated-draws", r"a negative drawn \d+ times"),
     ("ns_negative_sign_flipped.py", "ns-signs", r"its coefficient should be > 0"),
     ("ns_sigmoid_overflows.py", "ns-robustness", r"received nan"),
     ("ns_whole_vocabulary.py", "ns-untouched-rows", r"not zero, although"),

@@ -56,7 +56,7 @@ def test_the_correct_textbook_pieces_pass_the_laws_their_mistakes_break() -> Non
 
 def test_fancy_index_message_says_how_many_draws_landed() -> None:
     impl = as_implementation(mistakes.BY_NAME["fancy-index-drops-repeats"])
-    result = run_law(laws.get("ns-repeated-negatives"), impl, PROFILE, random_seed=1)
+    result = run_law(laws.get("ns-repeated-draws"), impl, PROFILE, random_seed=1)
     match = re.search(r"a negative drawn (\d+) times.*that is ([\d.]+) × one draw's", result.message)
     assert match is not None, result.message
     assert float(match.group(2)) == pytest.approx(1.0, abs=1e-6)  # one draw's worth, not m

@@ -92,3 +92,36 @@ def word_loss(negatives_per_word: Sequence[Sequence[int]] | None) -> Any:
     if negatives_per_word is None:
         return naive_softmax_loss
     return neg_sampling_loss(len(negatives_per_word[0]) if negatives_per_word else 0)
+
+
+def token(w: int) -> str:
+    """The grader's name of word w in word2Ind (the course's tokens are strings)."""
+    return f"w{w}"
+
+
+def window_size(outside_count: int) -> int:
+    """The windowSize argument for a window of this many outside words (at most 2·windowSize of them)."""
+    return max(1, (outside_count + 1) // 2)
+
+
+def call_values(fields: dict[str, Any], arrays: dict[str, np.ndarray], unused_dataset: Any) -> dict[str, Any]:
+    """What each parameter of a convention's row is bound to (``Parameter.value`` -> object), for one call.
+
+    ``arrays`` are the inputs as the submission gets them (U and v_c, or V and U for a window); the
+    request's fields add o, the sampler's draws and K, or the window (c, outside, negatives).
+    """
+    values: dict[str, Any] = dict(arrays)
+    values["o"] = fields.get("o")
+    draws = fields.get("draws")
+    values["dataset"] = GraderDataset(draws) if type(draws) is list else unused_dataset
+    values["K"] = fields.get("K")
+    outside = fields.get("outside")
+    if type(outside) is list:
+        values.update(
+            centre_word=token(int(fields["c"])),
+            window_size=window_size(len(outside)),
+            outside_words=[token(int(o)) for o in outside],
+            word2ind={token(w): w for w in range(int(arrays["U"].shape[0]))},
+            word_loss=word_loss(fields.get("negatives")),
+        )
+    return values

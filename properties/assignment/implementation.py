@@ -22,7 +22,7 @@ import numpy as np
 
 import reference
 from properties.assignment import course
-from properties.assignment.course import GraderDataset
+from properties.assignment.course import GraderDataset, token, window_size
 from properties.grader.conventions import positional_count
 from properties.implementation import Outputs, Unusable, _name_of, normalise_output
 
@@ -143,11 +143,6 @@ def from_window(fn: Callable[..., Any], name: str | None = None) -> WindowFuncti
                           lambda V, U, c, outside, negatives: fn(V, U, c, list(outside), word_losses(negatives)))
 
 
-def token(w: int) -> str:
-    """The grader's name of word w in word2Ind (the course's tokens are strings)."""
-    return f"w{w}"
-
-
 def from_course_skipgram(fn: Callable[..., Any], name: str | None = None) -> WindowFunction:
     """Test ``skipgram(currentCenterWord, windowSize, outsideWords, word2Ind, centerWordVectors,
     outsideVectors, dataset, word2vecLossAndGradient)`` (or the snake-case twin) with a correct word loss."""
@@ -156,7 +151,7 @@ def from_course_skipgram(fn: Callable[..., Any], name: str | None = None) -> Win
     def call(V: np.ndarray, U: np.ndarray, c: int, outside: tuple[int, ...],
              negatives: tuple[tuple[int, ...], ...] | None) -> Any:
         word2ind = {token(w): w for w in range(V.shape[0])}
-        args: list[Any] = [token(c), max(1, (len(outside) + 1) // 2), [token(o) for o in outside], word2ind, V, U,
+        args: list[Any] = [token(c), window_size(len(outside)), [token(o) for o in outside], word2ind, V, U,
                            GraderDataset([i for row in negatives or () for i in row])]
         if takes_loss:
             args.append(course.word_loss(negatives))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from properties import profiles
-from properties.grader.conventions import AUTO, CONVENTIONS, CUSTOM_FUNCTION_CONVENTION, choices_text
+from properties.grader.conventions import ASSIGNMENT, AUTO, CONVENTIONS, CUSTOM_FUNCTION_CONVENTION, choices_text
 from properties.grader.intake.reading import SUBMISSION_FILENAME
 
 EXIT_PASSED, EXIT_FAILED, EXIT_NOT_GRADABLE = 0, 1, 2
@@ -36,6 +36,7 @@ DEFAULT_GRADESCOPE_OUTPUT = Path("results") / "results.json"
 HELP_PROFILE = "how many cases per law (default standard)"
 
 HELP_CONVENTION = f"calling convention: {AUTO} (default: chosen by the function names in the file), " \
+                  f"{ASSIGNMENT} (every function of the word2vec assignment the file defines, one report), " \
                   f"{choices_text()}"
 HELP_FUNCTION = f"name of the function to grade ({CUSTOM_FUNCTION_CONVENTION} convention; " \
                 f"default {CONVENTIONS[CUSTOM_FUNCTION_CONVENTION].function_name})"
@@ -86,9 +87,16 @@ def grade_main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
             print(report.status_line(result, colour=True) + " " * 10, file=sys.stderr, flush=True)
 
     try:
-        outcome = grade.grade(path, convention=args.convention, function=args.function, profile=args.profile,
-                              seed=args.seed, allow_imports=tuple(args.allow_import),
-                              progress=progress if on_terminal else None)
+        if args.convention == ASSIGNMENT:
+            from properties.grader import assignment
+
+            outcome = assignment.grade_assignment(path, profile=args.profile, seed=args.seed,
+                                                  allow_imports=tuple(args.allow_import),
+                                                  progress=progress if on_terminal else None)
+        else:
+            outcome = grade.grade(path, convention=args.convention, function=args.function, profile=args.profile,
+                                  seed=args.seed, allow_imports=tuple(args.allow_import),
+                                  progress=progress if on_terminal else None)
     except intake.NotGradable as reason:
         print(MSG_NOT_GRADABLE.format(path=path, reason=reason), file=sys.stderr)
         return EXIT_NOT_GRADABLE

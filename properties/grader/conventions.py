@@ -20,6 +20,7 @@ from types import MappingProxyType
 from typing import Any
 
 __all__ = [
+    "ASSIGNMENT",
     "AUTO",
     "CONVENTIONS",
     "CUSTOM_FUNCTION_CONVENTION",
@@ -33,6 +34,9 @@ __all__ = [
 
 #: ``--convention auto``: choose by the function names the file defines (first row first).
 AUTO = "auto"
+#: ``--convention assignment``: grade every function of the word2vec assignment the file defines
+#: (its naive-softmax, neg-sampling and skipgram rows), in one report (properties.grader.assignment).
+ASSIGNMENT = "assignment"
 
 MSG_NOT_A_TUPLE = "returned {what}, not a tuple {returns}"
 
@@ -68,6 +72,9 @@ class Convention:
     outputs: tuple[Output, ...]
     #: where the signature comes from, for ``--help`` and the docs
     origin: str
+    #: which function of the word2vec assignment the row grades: "naive-softmax", "neg-sampling" or
+    #: "skipgram" (each has its own laws and its own call in the sandbox)
+    graded: str = "naive-softmax"
 
     @property
     def provides(self) -> frozenset[str]:
@@ -122,7 +129,8 @@ class Convention:
         return MSG_NOT_A_TUPLE.format(what=what, returns=self.returns)
 
 
-def _row(name: str, function_name: str, parameters: str, outputs: str, origin: str) -> Convention:
+def _row(name: str, function_name: str, parameters: str, outputs: str, origin: str,
+         graded: str = "naive-softmax") -> Convention:
     """A row from the signature as written: parameters "name=value" (``?`` marks optional), outputs
     "slot=label"."""
     params = []
@@ -130,7 +138,7 @@ def _row(name: str, function_name: str, parameters: str, outputs: str, origin: s
         param, _, value = item.partition("=")
         params.append(Parameter(param, value.rstrip("?"), optional=value.endswith("?")))
     outs = [Output(*item.split("=")) for item in outputs.split()]
-    return Convention(name, function_name, tuple(params), tuple(outs), origin)
+    return Convention(name, function_name, tuple(params), tuple(outs), origin, graded)
 
 
 #: Every convention, in the order ``--convention auto`` prefers them when a file defines several.
@@ -153,6 +161,28 @@ CONVENTIONS: Mapping[str, Convention] = MappingProxyType({
              "U=U v_c=v_c o=o",
              "grad_U=dCE/dU",
              "any f(U, v_c, o) returning dCE/dU; name it with --function"),
+        # The rest of the word2vec assignment (docs/negative-sampling.md).  The dataset is the grader's:
+        # its sampleTokenIdx yields draws the grader chose, so it knows the negatives; skipgram gets a
+        # correct word2vecLossAndGradient (properties.assignment.course).  After the rows above, so a
+        # whole word2vec.py under auto is still graded for its naive softmax.
+        _row("cs224n-negsamp", "negSamplingLossAndGradient",
+             "centerWordVec=v_c outsideWordIdx=o outsideVectors=U dataset=dataset K=K?",
+             "loss=loss grad_v_c=gradCenterVec grad_U=gradOutsideVecs",
+             "CS224n word2vec assignment, 2019 onwards: negative sampling", "neg-sampling"),
+        _row("cs224n-snake-negsamp", "neg_sampling_loss_and_gradient",
+             "center_word_vec=v_c outside_word_idx=o outside_vectors=U dataset=dataset K=K?",
+             "loss=loss grad_v_c=grad_center_vec grad_U=grad_outside_vecs",
+             "the same in snake_case", "neg-sampling"),
+        _row("cs224n-skipgram", "skipgram",
+             "currentCenterWord=centre_word windowSize=window_size outsideWords=outside_words word2Ind=word2ind "
+             "centerWordVectors=V outsideVectors=U dataset=dataset word2vecLossAndGradient=word_loss?",
+             "loss=loss grad_V=gradCenterVecs grad_U=gradOutsideVectors",
+             "CS224n word2vec assignment, 2019 onwards: the skip-gram window", "skipgram"),
+        _row("cs224n-snake-skipgram", "skipgram",
+             "current_center_word=centre_word window_size=window_size outside_words=outside_words word2ind=word2ind "
+             "center_word_vectors=V outside_vectors=U dataset=dataset word2vec_loss_and_gradient=word_loss?",
+             "loss=loss grad_V=grad_center_vecs grad_U=grad_outside_vectors",
+             "the same in snake_case", "skipgram"),
     )
 })  # fmt: skip
 

@@ -41,6 +41,8 @@ class PropertyResult:
     message: str = ""
     counterexample: dict[str, object] | None = None
     diagnosis: list[str] = field(default_factory=list)
+    #: the graded function this law belongs to (one report may grade several functions)
+    section: str = ""
 
 
 @dataclass

@@ -106,6 +106,7 @@ def main(argv: list[str] | None = None) -> None:
     import numpy as np
 
     from properties import implementation
+    from properties.assignment import course  # numpy only: the dataset and word loss a submission is given
     from properties.grader import conventions
     from properties.grader.sandbox import protocol
 
@@ -243,11 +244,12 @@ def main(argv: list[str] | None = None) -> None:
         request = read_message(in_fd)
         if request is None or request.kind != "call":
             os._exit(0)
-        seq, o = request.fields["seq"], request.fields["o"]
-        U, v_c = request.arrays["U"], request.arrays["v_c"]
+        seq = request.fields["seq"]
+        inputs = dict(request.arrays)  # U and v_c; V and U for a skip-gram window
         blocked_before = len(blocked)
         raised: BaseException | None = None
-        call_args = convention.arguments({"U": U, "v_c": v_c, "o": o, "dataset": dataset}, accepts)
+        values_of = course.call_values(request.fields, inputs, dataset)
+        call_args = convention.arguments(values_of, accepts)
         guard.theirs()
         try:
             result = fn(*call_args)
@@ -261,7 +263,7 @@ def main(argv: list[str] | None = None) -> None:
 
         arrays: dict[str, Any] = {}
         unsendable = []
-        for name, value in (("U_after", U), ("v_c_after", v_c)):
+        for name, value in ((f"{input_name}_after", array) for input_name, array in inputs.items()):
             # The submission may have swapped dtype or shape in place; what cannot cross is mutated.
             if type(value) is np.ndarray and value.dtype.str in array_dtypes:
                 arrays[name] = value
@@ -272,6 +274,12 @@ def main(argv: list[str] | None = None) -> None:
             "unsendable": unsendable,
             "blocked": _summary(blocked[blocked_before:]),
         }
+        drawn = None
+        if type(values_of["dataset"]) is course.GraderDataset:  # its own __dict__ only, never its methods
+            state = object.__getattribute__(values_of["dataset"], "__dict__")
+            drawn = dict.get(state, "drawn") if type(state) is dict else None
+        if type(drawn) is int:
+            fields["drawn"] = drawn  # how often sampleTokenIdx was called: told to the student, never graded
         if raised is not None:
             send("raised", {**fields, **describe(raised)}, arrays)
             continue

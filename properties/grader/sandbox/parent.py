@@ -346,6 +346,16 @@ class SandboxedImplementation:
         Raises :class:`SubmissionRaised` when the function raised, a :class:`SandboxFatal` when the
         child could not answer (a failed restart is a :class:`ChildDied`).
         """
+        reply, mutated = self.exchange({"o": int(o)}, {"U": U, "v_c": v_c})
+        return self._outputs(reply, mutated)
+
+    def exchange(self, fields: dict[str, Any], arrays: dict[str, np.ndarray]) -> tuple[Message, tuple[str, ...]]:
+        """One call of the submission with these request fields and input arrays (copied): the reply
+        and the names of the inputs the call changed.  Raises as :meth:`__call__` does.
+
+        The conventions beyond (U, v_c, o) -- negative sampling's draws and K, skip-gram's window --
+        send their own fields (:mod:`properties.assignment.sandboxed`); :meth:`slots` reads the reply.
+        """
         if self._child is None:
             try:
                 self.start()
@@ -353,13 +363,13 @@ class SandboxedImplementation:
                 raise ChildDied(MSG_RESTART_FAILED.format(reason=exc.reason)) from None
         child = self._child
         assert child is not None  # start() either set it or raised
-        sent = {"U": np.array(U, order="C", copy=True), "v_c": np.array(v_c, order="C", copy=True)}
+        sent = {name: np.array(array, order="C", copy=True) for name, array in arrays.items()}
         self._seq += 1
         self.last_call_mutated = ()
         began = time.monotonic()
         deadline = began + self.limits.call_seconds
         try:
-            self._send(child, "call", {"seq": self._seq, "o": int(o)}, deadline, sent)
+            self._send(child, "call", {**fields, "seq": self._seq}, deadline, sent)
             reply = self._receive(child, deadline)
             self._check_reply(reply)
         except SandboxFatal:
@@ -368,18 +378,19 @@ class SandboxedImplementation:
         finally:
             self.calls += 1
             self.total_seconds += time.monotonic() - began
-        fields = reply.fields
+        reply_fields = reply.fields
         if reply.kind == "exited":
             self._discard()
-            raise ChildDied(MSG_EXIT_IN_CALL.format(code=_text(fields.get("code"))))
+            raise ChildDied(MSG_EXIT_IN_CALL.format(code=_text(reply_fields.get("code"))))
         self.last_call_mutated = mutated = self._mutated(sent, reply)
-        blocked = _texts(fields.get("blocked"))
+        blocked = _texts(reply_fields.get("blocked"))
         if blocked:
             self._discard()
             raise Tampering(MSG_TAMPERING.format(what="; ".join(dict.fromkeys(blocked))))
         if reply.kind == "raised":
-            raise submission_raised(_text(fields.get("type")), _text(fields.get("message")), _text(fields.get("traceback")))
-        return self._outputs(reply, mutated)
+            raise submission_raised(_text(reply_fields.get("type")), _text(reply_fields.get("message")),
+                                    _text(reply_fields.get("traceback")))
+        return reply, mutated
 
     # -- internals -------------------------------------------------------------------------------
 
@@ -519,14 +530,18 @@ class SandboxedImplementation:
         return tuple(mutated)
 
     def _outputs(self, reply: Message, mutated: tuple[str, ...]) -> Outputs:
+        values = self.slots(reply, [name for name in OUTPUT_NAMES if name in self.provides])
+        grad_U = values["grad_U"]
+        return Outputs(grad_U=grad_U, loss=values.get("loss"), grad_v_c=values.get("grad_v_c"), mutated=mutated)
+
+    @staticmethod
+    def slots(reply: Message, names: list[str]) -> dict[str, np.ndarray | Unusable]:
+        """The named output slots of a reply: exact ndarrays rebuilt from raw bytes, or Unusable."""
         slots = reply.fields.get("slots")
         if type(slots) is not dict:
             raise ProtocolViolation("the reply has no slots")
-        values: dict[str, np.ndarray | Unusable | None] = {}
-        for name in OUTPUT_NAMES:
-            if name not in self.provides:
-                values[name] = None
-                continue
+        values: dict[str, np.ndarray | Unusable] = {}
+        for name in names:
             slot = slots.get(name)
             if type(slot) is dict and "unusable" in slot:
                 values[name] = Unusable(_text(slot["unusable"]))
@@ -535,9 +550,7 @@ class SandboxedImplementation:
                 values[name] = normalise_output(reply.arrays[name])
             else:
                 values[name] = Unusable(MSG_MISSING_OUTPUT)
-        grad_U = values["grad_U"]
-        assert grad_U is not None  # every convention provides grad_U
-        return Outputs(grad_U=grad_U, loss=values["loss"], grad_v_c=values["grad_v_c"], mutated=mutated)
+        return values
 
 
 def _died(child: _Child) -> ChildDied:

@@ -1,0 +1,380 @@
+"""Grading the whole word2vec assignment: every one of its functions a file defines, in one report.
+
+``cegrad grade --convention assignment PATH`` finds which of the three functions the file defines
+(the naive softmax, negative sampling, skipgram; camelCase or snake_case), grades each in a child of
+its own against its own laws, and returns one :class:`~properties.grader.grade.Report` whose
+properties carry the function they belong to (``section``): one score over all of them, a section
+per function in every format.  The naive softmax is graded exactly as ``--convention auto`` grades
+it (:func:`properties.grader.grade.grade`); negative sampling and skipgram by the laws of
+:mod:`properties.assignment.laws`, with the diagnosis below.
+
+Diagnosis is a pure function of what the submission answered on the failing case (kept by
+:class:`Recorder`, never asked again) and of our own code: a mistake of
+:mod:`properties.assignment.mistakes` explains a failure when its output equals the submission's on
+that case in every slot the submission got wrong; where several do, the one that explains the most
+failed laws of the function, then the one the law names first, wins.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+
+from properties import profiles
+from properties.assignment import laws as assignment_laws
+from properties.assignment import mistakes
+from properties.assignment.implementation import WindowOutputs, word_losses
+from properties.assignment.sandboxed import SandboxedNegSampling, SandboxedWindow
+from properties.assignment.strategies import NegSamplingCase, WindowCase
+from properties.grader import grade, intake
+from properties.grader.conventions import ASSIGNMENT, CONVENTIONS, Convention
+from properties.grader.sandbox.parent import Limits, LoadFailed
+from properties.implementation import Outputs, normalise_output
+from properties.runner import LawResult, run_law
+
+#: The assignment's functions in the order they are graded and reported, each with its rows
+#: (camelCase first); a row is chosen by the function name, skipgram's by its first parameter.
+FUNCTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("naive-softmax", ("cs224n", "cs224n-snake")),
+    ("neg-sampling", ("cs224n-negsamp", "cs224n-snake-negsamp")),
+    ("skipgram", ("cs224n-skipgram", "cs224n-snake-skipgram")),
+)
+MSG_NONE_DEFINED = (
+    "{path}: --convention assignment grades the word2vec assignment's functions, but the file defines none "
+    "of {wanted}; it defines {defined}."
+)
+NOTE_FUNCTIONS = "graded the assignment's functions this file defines: {names}"
+NOTE_MISSING = "not graded (the file does not define it): {names}"
+NOTE_DRAWS = ("{function} took {drawn} draws from dataset.sampleTokenIdx() on the failing case, where "
+              "getNegativeSamples takes {expected} (K = {K} negatives, o = {o} re-drawn): the negatives differ "
+              "from the grader's")
+
+
+def _first_parameter(text: str, name: str) -> str | None:
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return None
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == name and node.args.args:
+            return node.args.args[0].arg
+    return None
+
+
+def assignment_conventions(sub: intake.Submission) -> list[Convention]:
+    """The rows to grade ``sub`` under: one per function of the assignment it defines."""
+    defined = intake.defined_functions(sub.text)
+    chosen = []
+    for kind, rows in FUNCTIONS:
+        present = [CONVENTIONS[r] for r in rows if CONVENTIONS[r].function_name in defined]
+        if kind == "skipgram" and present:
+            snake = _first_parameter(sub.text, "skipgram") == "current_center_word"
+            present = [CONVENTIONS[rows[1 if snake else 0]]]
+        if present:
+            chosen.append(present[0])
+    if not chosen:
+        wanted = list(dict.fromkeys(CONVENTIONS[r].function_name for _, rows in FUNCTIONS for r in rows))
+        raise intake.NotGradable(MSG_NONE_DEFINED.format(path=sub.path.name, wanted=", ".join(wanted),
+                                                         defined=", ".join(defined) or "no functions"))
+    return chosen
+
+
+# ---------------------------------------------------------------------------------------------
+# Remembering what the submission answered
+
+
+def _key(arrays: tuple[np.ndarray, ...], rest: object) -> bytes:
+    digest = hashlib.blake2b(digest_size=16)
+    for array in arrays:
+        digest.update(f"{array.dtype.str}{array.shape}".encode())
+        digest.update(np.ascontiguousarray(array).tobytes())
+    digest.update(repr(rest).encode())
+    return digest.digest()
+
+
+class Recorder:
+    """The implementation under test, keeping its latest answers by input (a bounded number of them)."""
+
+    def __init__(self, impl: Any, keep: int = 4096) -> None:
+        self._impl, self._keep = impl, keep
+        self._seen: dict[bytes, tuple[Any, int | None]] = {}
+        self.name, self.provides, self.labels = impl.name, impl.provides, impl.labels
+
+    def __call__(self, *args: Any) -> Any:
+        arrays = tuple(a for a in args if isinstance(a, np.ndarray))
+        key = _key(arrays, [a for a in args if not isinstance(a, np.ndarray)])
+        try:
+            answer = self._impl(*args)
+        except Exception as error:
+            self._remember(key, error)
+            raise
+        self._remember(key, answer)
+        return answer
+
+    def _remember(self, key: bytes, answer: Any) -> None:
+        self._seen.pop(key, None)
+        # with the number of sampler draws the call took (negative sampling in the sandbox says it)
+        self._seen[key] = (answer, getattr(self._impl, "last_drawn", None))
+        while len(self._seen) > self._keep:
+            self._seen.pop(next(iter(self._seen)))
+
+    def _entry(self, case: Any) -> tuple[Any, int | None]:
+        if isinstance(case, NegSamplingCase):
+            return self._seen.get(_key((case.U, case.v_c), [case.o, case.draws, case.K]), (None, None))
+        if isinstance(case, WindowCase):
+            return self._seen.get(_key((case.V, case.U), [case.c, case.outside, case.negatives]), (None, None))
+        return None, None
+
+    def answer_on(self, case: Any) -> Any:
+        """What the implementation returned (or raised) on ``case`` the last time; None if not kept."""
+        return self._entry(case)[0]
+
+    def drawn_on(self, case: Any) -> int | None:
+        """How many sampler draws that call took, where the implementation said."""
+        return self._entry(case)[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# Diagnosis: which named mistake gives the outputs that failed
+
+MATCH_RTOL = 1e-9  # as properties.grader.diagnose: two renderings of one mistake agree to ~1e-13
+
+
+def _as_array(value: Any, shape: tuple[int, ...]) -> np.ndarray | None:
+    array = value if isinstance(value, np.ndarray) else normalise_output(value)
+    if not isinstance(array, np.ndarray) or array.size != int(np.prod(shape)):
+        return None
+    return array.astype(np.float64).reshape(shape)
+
+
+def _same(a: np.ndarray | None, b: np.ndarray | None, scale: float) -> bool:
+    return a is not None and b is not None and bool(
+        np.allclose(a, b, rtol=MATCH_RTOL, atol=MATCH_RTOL * (scale or 1.0), equal_nan=True))
+
+
+def _truth_and_tolerance(case: NegSamplingCase | WindowCase) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    if isinstance(case, NegSamplingCase):
+        t = assignment_laws.ns_truth(case)
+        return ({"loss": np.asarray(t.loss), "grad_v_c": t.grad_v_c, "grad_U": t.grad_U},
+                {"loss": t.bounds.loss, "grad_v_c": t.bounds.grad_v_c, "grad_U": t.bounds.grad_U})
+    w = assignment_laws.window_truth(case)
+    grad_V_tol = np.broadcast_to(w.bounds.grad_v_c, w.grad_V.shape)
+    return ({"loss": np.asarray(w.loss), "grad_V": w.grad_V, "grad_U": w.grad_U},
+            {"loss": w.bounds.loss, "grad_V": grad_V_tol, "grad_U": w.bounds.grad_U})
+
+
+def _mistake_outputs(mistake: mistakes.Mistake, case: NegSamplingCase | WindowCase) -> dict[str, Any] | None:
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            if isinstance(case, NegSamplingCase):
+                loss, g_v, g_U = mistake.function(case.U.copy(), case.v_c.copy(), case.o, list(case.negatives))
+                return {"loss": loss, "grad_v_c": g_v, "grad_U": g_U}
+            loss, g_V, g_U = mistake.function(case.V.copy(), case.U.copy(), case.c, list(case.outside),
+                                              word_losses(case.negatives))
+            return {"loss": loss, "grad_V": g_V, "grad_U": g_U}
+    except Exception:  # a mistake that crashes here cannot explain a returned value
+        return None
+
+
+def explaining_mistakes(answer: Outputs | WindowOutputs, case: NegSamplingCase | WindowCase) -> list[mistakes.Mistake]:
+    """The diagnosable mistakes whose outputs on ``case`` equal the submission's in every wrong slot."""
+    kind = "neg-sampling" if isinstance(case, NegSamplingCase) else "window"
+    truth, tolerance = _truth_and_tolerance(case)
+    shapes = {name: np.shape(value) for name, value in truth.items()}
+    wrong = {}
+    for name, right in truth.items():
+        received = _as_array(answer.get(name), shapes[name])
+        with np.errstate(invalid="ignore"):
+            if received is None or not np.all(np.abs(received - right) <= tolerance[name]):
+                wrong[name] = received
+    if not wrong:
+        return []
+    found = []
+    for mistake in mistakes.BY_NAME.values():
+        if mistake.kind != kind or not mistake.diagnosable:
+            continue
+        produced = _mistake_outputs(mistake, case)
+        if produced is None:
+            continue
+        theirs = {name: _as_array(produced[name], shapes[name]) for name in truth}
+        scale = {name: float(np.abs(truth[name]).max(initial=0.0)) for name in truth}
+        explains_all = all(_same(received, theirs[name], scale[name]) for name, received in wrong.items())
+        right_elsewhere = all(_same(theirs[name], truth[name], scale[name]) or
+                              bool(np.all(np.abs(theirs[name] - truth[name]) <= tolerance[name]))
+                              for name in truth if name not in wrong and theirs[name] is not None)
+        if explains_all and right_elsewhere:
+            found.append(mistake)
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Grading one function
+
+
+@dataclass
+class Section:
+    """What grading one function gave: its properties, notes and captured output."""
+
+    function: str
+    convention: str
+    properties: list[grade.PropertyResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    your_output: str = ""
+
+
+def _counterexample(case: Any) -> dict[str, object] | None:
+    if case is None:
+        return None
+    if case.U.size <= 4096:
+        return dict(case.to_json())
+    return {"W": case.W, "d": case.d, "description": case.describe()}
+
+
+def _entry(result: LawResult, section: str, diagnosis: list[str]) -> grade.PropertyResult:
+    law = result.law
+    entry = grade.PropertyResult(name=law.name, title=law.title, equation=law.equation_text, status=result.status,
+                                 weight=law.weight, message=result.message,
+                                 counterexample=_counterexample(result.case), diagnosis=diagnosis)
+    entry.section = section
+    return entry
+
+
+def grade_function(sub: intake.Submission, spec: Convention, profile: str, seed: int,
+                   allow_imports: tuple[str, ...], limits: Limits,
+                   progress: Callable[[str, grade.PropertyResult | None], None] | None = None) -> Section:
+    """Grade negative sampling or skipgram (``spec.graded``) in a child of its own."""
+    section = Section(spec.function_name, spec.name)
+    law_set = assignment_laws.NEG_SAMPLING_LAWS if spec.graded == "neg-sampling" else assignment_laws.WINDOW_LAWS
+    sandboxed, loaded, notes = grade.load(sub, spec, allow_imports, limits)
+    section.notes += [f"{spec.function_name}: {note}" for note in notes]
+    adapter = SandboxedNegSampling(sandboxed) if spec.graded == "neg-sampling" else SandboxedWindow(sandboxed)
+    recorder = Recorder(adapter)
+    grading = profiles.GRADING_PROFILES[profile]
+    try:
+        if isinstance(loaded, LoadFailed):
+            reason = loaded.reason + (f"\n{loaded.traceback}" if loaded.traceback else "")
+            for law in law_set:
+                entry = grade.PropertyResult(law.name, law.title, law.equation_text, "error", law.weight,
+                                             grade.MSG_LOAD_FAILED.format(reason=reason))
+                entry.section = spec.function_name
+                section.properties.append(entry)
+            section.your_output = loaded.output
+            return section
+        results: list[LawResult] = []
+        timeouts = 0
+        for law in law_set:
+            if progress:
+                progress(law.name, None)
+            if timeouts >= grade.TIMEOUTS_BEFORE_GIVING_UP:
+                results.append(LawResult(law, "timeout", grade.MSG_SKIPPED_AFTER_TIMEOUTS.format(count=timeouts)))
+            else:
+                results.append(run_law(law, cast(Any, recorder), grading, random_seed=seed))
+            timeouts += results[-1].status == "timeout"
+            if progress:
+                progress(law.name, None)
+        explained = _diagnose(results, recorder)
+        for result in results:
+            section.properties.append(_entry(result, spec.function_name, explained.get(result.law.name, [])))
+        section.notes += _draw_notes(results, recorder, spec)
+        section.your_output = sandboxed.captured_output()
+    finally:
+        sandboxed.close()
+    return section
+
+
+def _diagnose(results: list[LawResult], recorder: Recorder) -> dict[str, list[str]]:
+    """law name -> diagnosis lines, from the outputs that failed (never a new call)."""
+    candidates: dict[str, list[mistakes.Mistake]] = {}
+    for result in results:
+        if result.status != "failed" or result.case is None:
+            continue
+        case: Any = result.case
+        answer = recorder.answer_on(case)
+        if isinstance(answer, Outputs | WindowOutputs):
+            candidates[result.law.name] = explaining_mistakes(answer, case)
+    votes: dict[str, int] = {}
+    for found in candidates.values():
+        for mistake in found:
+            votes[mistake.name] = votes.get(mistake.name, 0) + 1
+    diagnosis = {}
+    for law_name, found in candidates.items():
+        if not found:
+            continue
+        declared = [r.mistake for r in assignment_laws.REJECTS[law_name]]
+        best = max(found, key=lambda m: (votes[m.name], m.name in declared,
+                                         -declared.index(m.name) if m.name in declared else 0))
+        diagnosis[law_name] = [best.explanation]
+    return diagnosis
+
+
+def _draw_notes(results: list[LawResult], recorder: Recorder, spec: Convention) -> list[str]:
+    """Where negative sampling took a different number of draws than getNegativeSamples would."""
+    if spec.graded != "neg-sampling":
+        return []
+    for result in results:
+        case = result.case
+        if result.status != "failed" or not isinstance(case, NegSamplingCase):
+            continue
+        # the course's sampler takes the draws up to and including the K-th one that is not o
+        taken, expected = 0, 0
+        for index, draw in enumerate(case.draws):
+            taken += draw != case.o
+            if taken == case.K:
+                expected = index + 1
+                break
+        drawn = recorder.drawn_on(case)
+        if drawn is not None and drawn != expected:
+            return [NOTE_DRAWS.format(function=spec.function_name, drawn=drawn, expected=expected, K=case.K, o=case.o)]
+    return []
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole assignment
+
+
+def grade_assignment(
+    path: str | Path,
+    profile: str = "standard",
+    seed: int = 0,
+    allow_imports: tuple[str, ...] = (),
+    limits: Limits | None = None,
+    progress: Callable[[str, grade.PropertyResult | None], None] | None = None,
+) -> grade.Report:
+    """One report for every function of the assignment the file defines; NotGradable if none."""
+    started = time.perf_counter()
+    sub = intake.read_submission(path)
+    specs = assignment_conventions(sub)
+    names = [spec.function_name for spec in specs]
+    report = grade.Report(submission=str(path), convention=ASSIGNMENT, function=", ".join(names),
+                          profile=profile, seed=seed)
+    report.notes.append(NOTE_FUNCTIONS.format(names=", ".join(f"{s.function_name} ({s.name})" for s in specs)))
+    missing = [kind for kind, rows in FUNCTIONS if not any(spec.name in rows for spec in specs)]
+    if missing:
+        report.notes.append(NOTE_MISSING.format(names=", ".join(missing)))
+    outputs = []
+    for spec in specs:
+        if spec.graded == "naive-softmax":
+            part = grade.grade(path, convention=spec.name, profile=profile, seed=seed,
+                               allow_imports=allow_imports, limits=limits, progress=progress)
+            for p in part.properties:
+                p.section = spec.function_name
+            report.properties += part.properties
+            report.notes += [f"{spec.function_name}: {note}" for note in part.notes]
+            outputs.append((spec.function_name, part.your_output))
+        else:
+            section = grade_function(sub, spec, profile, seed, tuple(allow_imports), limits or Limits(), progress)
+            report.properties += section.properties
+            report.notes += section.notes
+            outputs.append((spec.function_name, section.your_output))
+    report.your_output = "".join(f"[{name}]\n{text}" for name, text in outputs if text.strip())
+    report.elapsed_s = time.perf_counter() - started
+    return report

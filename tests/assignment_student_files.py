@@ -1,0 +1,91 @@
+"""Student files in the course's conventions, written from the named mistakes' own source.
+
+Each mistake of :mod:`properties.assignment.mistakes` is a function in math notation; the file
+defines it (with the correct pieces it builds on) and wraps it in the course's signature, calling
+the course's ``getNegativeSamples`` unchanged, as a student's word2vec.py would.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+from pathlib import Path
+
+from properties.assignment import mistakes
+
+NEG_SAMPLING_WRAPPER = {
+    "camel": '''
+def getNegativeSamples(outsideWordIdx, dataset, K):
+    negSampleWordIndices = [None] * K
+    for k in range(K):
+        newidx = dataset.sampleTokenIdx()
+        while newidx == outsideWordIdx:
+            newidx = dataset.sampleTokenIdx()
+        negSampleWordIndices[k] = newidx
+    return negSampleWordIndices
+
+
+def negSamplingLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, dataset, K=10):
+    negSampleWordIndices = getNegativeSamples(outsideWordIdx, dataset, K)
+    return {name}(outsideVectors, centerWordVec, outsideWordIdx, negSampleWordIndices)
+''',
+    "snake": '''
+def get_negative_samples(outside_word_idx, dataset, K):
+    neg_sample_word_indices = [None] * K
+    for k in range(K):
+        newidx = dataset.sampleTokenIdx()
+        while newidx == outside_word_idx:
+            newidx = dataset.sampleTokenIdx()
+        neg_sample_word_indices[k] = newidx
+    return neg_sample_word_indices
+
+
+def neg_sampling_loss_and_gradient(center_word_vec, outside_word_idx, outside_vectors, dataset, K=10):
+    neg_sample_word_indices = get_negative_samples(outside_word_idx, dataset, K)
+    return {name}(outside_vectors, center_word_vec, outside_word_idx, neg_sample_word_indices)
+''',
+}
+WINDOW_WRAPPER = {
+    "camel": '''
+def skipgram(currentCenterWord, windowSize, outsideWords, word2Ind,
+             centerWordVectors, outsideVectors, dataset, word2vecLossAndGradient=None):
+    def word_loss(v_c, o, U):
+        return word2vecLossAndGradient(v_c, o, U, dataset)
+
+    return {name}(centerWordVectors, outsideVectors, word2Ind[currentCenterWord],
+                  [word2Ind[w] for w in outsideWords], word_loss)
+''',
+    "snake": '''
+def skipgram(current_center_word, window_size, outside_words, word2ind,
+             center_word_vectors, outside_vectors, dataset, word2vec_loss_and_gradient=None):
+    def word_loss(v_c, o, U):
+        return word2vec_loss_and_gradient(v_c, o, U, dataset)
+
+    return {name}(center_word_vectors, outside_vectors, word2ind[current_center_word],
+                  [word2ind[w] for w in outside_words], word_loss)
+''',
+}
+
+
+def _source(fn: object) -> str:
+    """The function's source from its def line on (its registering decorator left out)."""
+    text = textwrap.dedent(inspect.getsource(fn))  # type: ignore[arg-type]  # a function
+    node = ast.parse(text).body[0]
+    assert isinstance(node, ast.FunctionDef)
+    return "\n".join(text.splitlines()[node.lineno - 1:]) + "\n"
+
+
+def student_source(mistake: mistakes.Mistake, style: str = "camel") -> str:
+    fn = mistake.function
+    parts = ["from __future__ import annotations\n\nimport numpy as np\n",
+             _source(mistakes.sigmoid), _source(mistakes.correct_neg_sampling), _source(fn)]
+    wrapper = NEG_SAMPLING_WRAPPER if mistake.kind == "neg-sampling" else WINDOW_WRAPPER
+    parts.append(wrapper[style].format(name=fn.__name__))
+    return "\n\n".join(parts)
+
+
+def write(directory: Path, mistake: mistakes.Mistake, style: str = "camel") -> Path:
+    path = directory / f"{mistake.name.replace('-', '_')}_{style}.py"
+    path.write_text(student_source(mistake, style))
+    return path

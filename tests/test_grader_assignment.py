@@ -1,0 +1,108 @@
+"""Grading the whole assignment as a user would: sandboxed, every function, one report.
+
+* a complete correct word2vec.py (camelCase and snake_case) scores full marks over all three functions;
+* each of the named mistakes, written into a student file, is refused by the law that names it, with
+  that law's own finding, and diagnosed with the mistake's explanation;
+* the naive-softmax part of the report is the one ``--convention auto`` gives;
+* the CLI's ``--convention assignment`` exits 0 / 1 / 2 like ``grade``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from properties.assignment import laws, mistakes
+from properties.grader import assignment, grade, intake
+from properties.grader.conventions import CONVENTIONS
+from properties.grader.sandbox.parent import Limits
+from tests import assignment_student_files
+
+EXAMPLES = Path(assignment.__file__).resolve().parent / "examples" / "assignment"
+COMPLETE = EXAMPLES / "word2vec_complete.py"
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_complete_correct_assignment_scores_full_marks_in_one_report() -> None:
+    report = assignment.grade_assignment(COMPLETE)
+    assert report.passed and report.score == report.max_score > 0
+    sections = list(dict.fromkeys(p.section for p in report.properties))
+    assert sections == ["naiveSoftmaxLossAndGradient", "negSamplingLossAndGradient", "skipgram"]
+    assert {p.name for p in report.properties if p.section == "skipgram"} == {law.name for law in laws.WINDOW_LAWS}
+
+
+def test_the_snake_case_assignment_is_graded_under_its_snake_case_rows() -> None:
+    report = assignment.grade_assignment(EXAMPLES / "word2vec_snake_case.py")
+    assert report.passed, [p.message for p in report.properties if p.status != "passed"]
+    chosen = assignment.assignment_conventions(intake.read_submission(EXAMPLES / "word2vec_snake_case.py"))
+    assert [c.name for c in chosen] == ["cs224n-snake", "cs224n-snake-negsamp", "cs224n-snake-skipgram"]
+
+
+def test_the_naive_softmax_section_is_what_auto_grading_gives() -> None:
+    whole = assignment.grade_assignment(COMPLETE)
+    alone = grade.grade(COMPLETE)
+    assert [(p.name, p.status, p.weight) for p in whole.properties if p.section == "naiveSoftmaxLossAndGradient"] \
+        == [(p.name, p.status, p.weight) for p in alone.properties]
+
+
+DECLARED = [pytest.param(law.name, r.mistake, r.finding, id=f"{law.name}/{r.mistake}")
+            for law in laws.all_laws() for r in laws.REJECTS[law.name]]
+_SEEN: set[str] = set()
+ONE_LAW_PER_MISTAKE = [p for p in DECLARED if not (p.values[1] in _SEEN or _SEEN.add(p.values[1]))]  # type: ignore[func-returns-value]  # set.add in a filter
+
+
+@pytest.mark.parametrize(("law_name", "mistake_name", "finding"), ONE_LAW_PER_MISTAKE)
+def test_a_named_mistake_is_refused_by_its_law_and_diagnosed(tmp_path: Path, law_name: str, mistake_name: str,
+                                                              finding: str) -> None:
+    mistake = mistakes.BY_NAME[mistake_name]
+    style = "snake" if len(mistake_name) % 2 else "camel"  # both conventions, spread over the mistakes
+    path = assignment_student_files.write(tmp_path, mistake, style)
+    sub = intake.read_submission(path)
+    (spec,) = assignment.assignment_conventions(sub)
+    section = assignment.grade_function(sub, spec, "standard", 0, (), Limits())
+    by_name = {p.name: p for p in section.properties}
+    refused = by_name[law_name]
+    assert refused.status == "failed", refused.message
+    assert re.search(finding, refused.message, re.MULTILINE), refused.message
+    assert mistake.explanation in refused.diagnosis, (refused.diagnosis, refused.message)
+
+
+def test_every_mistake_has_a_diagnosis_test() -> None:
+    assert {p.values[1] for p in ONE_LAW_PER_MISTAKE} == set(mistakes.BY_NAME)
+    assert len(mistakes.BY_NAME) >= 12
+
+
+def test_a_file_with_none_of_the_functions_is_not_gradable(tmp_path: Path) -> None:
+    path = tmp_path / "word2vec.py"
+    path.write_text("def sigmoid(x):\n    return x\n")
+    with pytest.raises(intake.NotGradable, match=r"defines none of naiveSoftmaxLossAndGradient, .*skipgram"):
+        assignment.grade_assignment(path)
+
+
+def test_the_cli_grades_the_assignment_and_keeps_the_exit_codes(tmp_path: Path) -> None:
+    run = [sys.executable, "-m", "properties.grader.cli", "grade", "--convention", "assignment", "--format", "json"]
+    done = subprocess.run([*run, str(COMPLETE)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    body = json.loads(done.stdout)
+    assert body["convention"] == "assignment" and body["passed"] and body["score"] == body["max_score"]
+    wrong = subprocess.run([*run, str(EXAMPLES / "skipgram_centre_every_row.py")], capture_output=True, text=True,
+                           timeout=600)
+    assert wrong.returncode == 1
+    none = tmp_path / "empty.py"
+    none.write_text("x = 1\n")
+    assert subprocess.run([*run, str(none)], capture_output=True, text=True, timeout=600).returncode == 2
+
+
+def test_the_new_rows_are_in_the_table_after_the_naive_softmax_ones() -> None:
+    names = list(CONVENTIONS)
+    assert names.index("cs224n-negsamp") > names.index("grad-u")
+    assert CONVENTIONS["cs224n-negsamp"].signature == (
+        "negSamplingLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, dataset, K)")
+    assert CONVENTIONS["cs224n-snake-skipgram"].returns == "(loss, grad_center_vecs, grad_outside_vectors)"
+    assert {CONVENTIONS[n].graded for n in names} == {"naive-softmax", "neg-sampling", "skipgram"}
