@@ -7,12 +7,10 @@ the course's ``getNegativeSamples`` unchanged, as a student's word2vec.py would.
 
 from __future__ import annotations
 
-import ast
-import inspect
-import textwrap
 from pathlib import Path
 
 from properties.assignment import mistakes
+from properties.mistakes import Mistake
 
 NEG_SAMPLING_WRAPPER = {
     "camel": '''
@@ -68,24 +66,13 @@ def skipgram(current_center_word, window_size, outside_words, word2ind,
 }
 
 
-def _source(fn: object) -> str:
-    """The function's source from its def line on (its registering decorator left out)."""
-    text = textwrap.dedent(inspect.getsource(fn))  # type: ignore[arg-type]  # a function
-    node = ast.parse(text).body[0]
-    assert isinstance(node, ast.FunctionDef)
-    return "\n".join(text.splitlines()[node.lineno - 1:]) + "\n"
+def student_source(mistake: Mistake, style: str = "camel") -> str:
+    """The mistake's module (its helpers and itself, ``Mistake.student_source``) and the course's wrapper."""
+    wrapper = NEG_SAMPLING_WRAPPER if mistakes.kind_of(mistake) == "neg-sampling" else WINDOW_WRAPPER
+    return mistake.student_source() + wrapper[style].format(name="mistake")
 
 
-def student_source(mistake: mistakes.Mistake, style: str = "camel") -> str:
-    fn = mistake.function
-    parts = ["from __future__ import annotations\n\nimport numpy as np\n",
-             _source(mistakes.sigmoid), _source(mistakes.correct_neg_sampling), _source(fn)]
-    wrapper = NEG_SAMPLING_WRAPPER if mistake.kind == "neg-sampling" else WINDOW_WRAPPER
-    parts.append(wrapper[style].format(name=fn.__name__))
-    return "\n\n".join(parts)
-
-
-def write(directory: Path, mistake: mistakes.Mistake, style: str = "camel") -> Path:
+def write(directory: Path, mistake: Mistake, style: str = "camel") -> Path:
     path = directory / f"{mistake.name.replace('-', '_')}_{style}.py"
     path.write_text(student_source(mistake, style))
     return path

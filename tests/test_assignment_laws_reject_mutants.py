@@ -1,7 +1,7 @@
 """Every negative-sampling and skip-gram law rejects the mistakes it names, with its own finding.
 
 The test of the checker itself: each (law, mistake) pair declared in
-``properties.assignment.laws.REJECTS`` runs the law against the mistake, which must fail with a
+the laws' ``rejects=`` (properties/assignment/laws.py) runs the law against the mistake, which must fail with a
 message matching the law's specific finding (not just "Law broken").
 """
 
@@ -13,17 +13,19 @@ import pytest
 
 from properties import profiles
 from properties.assignment import implementation, laws, mistakes
+from properties.mistakes import Mistake
+from properties.registry import pairs
 from properties.runner import run_law
 
 PROFILE = profiles.GRADING_PROFILES["standard"]
-PAIRS = [pytest.param(law.name, r.mistake, r.finding, id=f"{law.name}/{r.mistake}")
-         for law in laws.all_laws() for r in laws.REJECTS[law.name]]
+PAIRS = [pytest.param(law.name, r.mistake.name, r.finding, id=f"{law.name}/{r.mistake.name}")
+         for law, r in pairs(laws.all_laws())]
 
 
-def as_implementation(mistake: mistakes.Mistake) -> implementation.NegSamplingFunction | implementation.WindowFunction:
-    if mistake.kind == "neg-sampling":
-        return implementation.from_neg_sampling(mistake.function, mistake.name)
-    return implementation.from_window(mistake.function, mistake.name)
+def as_implementation(mistake: Mistake) -> implementation.NegSamplingFunction | implementation.WindowFunction:
+    if mistakes.kind_of(mistake) == "neg-sampling":
+        return implementation.from_neg_sampling(mistake.function(), mistake.name)
+    return implementation.from_window(mistake.function(), mistake.name)
 
 
 @pytest.mark.parametrize(("law_name", "mistake_name", "finding"), PAIRS)
@@ -35,9 +37,8 @@ def test_law_rejects_its_mistake_with_its_own_finding(law_name: str, mistake_nam
 
 
 def test_every_law_names_a_mistake_and_every_mistake_is_named_by_a_law() -> None:
-    named = {r.mistake for rejections in laws.REJECTS.values() for r in rejections}
-    assert named == set(mistakes.BY_NAME)
-    assert all(laws.REJECTS[law.name] for law in laws.all_laws())
+    assert [law.name for law in laws.all_laws() if not law.rejects] == []
+    assert [m.name for m in mistakes.BY_NAME.values() if not laws.rejecting_laws(m)] == []
 
 
 def test_there_are_at_least_twelve_named_mistakes_across_the_two_functions() -> None:
@@ -48,7 +49,7 @@ def test_there_are_at_least_twelve_named_mistakes_across_the_two_functions() -> 
 def test_the_correct_textbook_pieces_pass_the_laws_their_mistakes_break() -> None:
     # the mistakes are built from correct_neg_sampling: it must itself obey every negative-sampling law,
     # or a "rejection" could be the helper's fault
-    impl = implementation.from_neg_sampling(mistakes.correct_neg_sampling, "textbook")
+    impl = implementation.from_neg_sampling(mistakes.correct_neg_sampling, "textbook")  # a plain function
     for law in laws.NEG_SAMPLING_LAWS:
         result = run_law(law, impl, PROFILE, random_seed=0)
         assert result.status == "passed", result.message

@@ -21,6 +21,7 @@ from properties.assignment import laws, mistakes
 from properties.grader import assignment, grade, intake
 from properties.grader.conventions import CONVENTIONS
 from properties.grader.sandbox.parent import Limits
+from properties.registry import pairs
 from tests import assignment_student_files
 
 EXAMPLES = Path(assignment.__file__).resolve().parent / "examples" / "assignment"
@@ -51,8 +52,8 @@ def test_the_naive_softmax_section_is_what_auto_grading_gives() -> None:
         == [(p.name, p.status, p.weight) for p in alone.properties]
 
 
-DECLARED = [pytest.param(law.name, r.mistake, r.finding, id=f"{law.name}/{r.mistake}")
-            for law in laws.all_laws() for r in laws.REJECTS[law.name]]
+DECLARED = [pytest.param(law.name, r.mistake.name, r.finding, id=f"{law.name}/{r.mistake.name}")
+            for law, r in pairs(laws.all_laws())]
 _SEEN: set[str] = set()
 ONE_LAW_PER_MISTAKE = [p for p in DECLARED if not (p.values[1] in _SEEN or _SEEN.add(p.values[1]))]  # type: ignore[func-returns-value]  # set.add in a filter
 

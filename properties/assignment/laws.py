@@ -5,9 +5,10 @@ a case, as in :mod:`properties.laws`, whose ``Law``, ``LawViolation`` and compar
 calls the implementation on fresh copies, compares with the float64 reference, and raises a
 ``LawViolation`` that names the law, its equation, why it holds, the smallest case, expected against
 received at the worst entry and the likely mistake; otherwise it returns its worst error as a
-multiple of the tolerance.  ``NEG_SAMPLING_LAWS`` and ``WINDOW_LAWS`` are the two registries; each
-law names the mistakes (:mod:`properties.assignment.mistakes`) it must reject and a regular
-expression of the finding it reports for each (``REJECTS``).
+multiple of the tolerance.  ``NEG_SAMPLING`` and ``WINDOW`` are the two registries
+(:class:`properties.registry.Registry`, as for the naive softmax); each law names in ``rejects=`` the
+mistakes (:mod:`properties.assignment.mistakes`) it must reject and a regular expression of the
+finding it reports for each.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
@@ -24,12 +25,14 @@ from hypothesis import strategies as st
 import reference
 from properties import laws as softmax_laws
 from properties import tolerances
+from properties.assignment import mistakes as m
 from properties.assignment import oracles
 from properties.assignment import strategies as s
 from properties.assignment.strategies import NegSamplingCase, WindowCase
 from properties.grader.conventions import CONVENTIONS
 from properties.implementation import ImplementationFatal, Unusable
-from properties.laws import FatalOnCase, Law, LawViolation, SubmissionCrashed
+from properties.mistakes import Mistake
+from properties.registry import FatalOnCase, Law, LawViolation, Registry, SubmissionCrashed, rejecting
 
 NS_LABELS = {"loss": "loss", "grad_v_c": "dJ/dv_c", "grad_U": "dJ/dU"}
 WINDOW_LABELS = {"loss": "loss", "grad_V": "dJ/dV", "grad_U": "dJ/dU"}
@@ -97,22 +100,13 @@ def output(law: Law, impl: Any, outputs: Any, name: str, case: Any, labels: dict
     return array.astype(np.float64)
 
 
-def _ratio(expected: np.ndarray, received: np.ndarray, tol: np.ndarray | float) -> float:
-    """The worst |received - expected| / tol (what the runner targets)."""
-    with np.errstate(all="ignore"):
-        tol = np.broadcast_to(np.asarray(tol, np.float64), np.shape(expected))
-        error = np.abs(np.asarray(received, np.float64) - np.asarray(expected, np.float64))
-        ratio = np.where(tol > 0, error / np.where(tol > 0, tol, 1.0), np.where(error > 0, np.inf, 0.0))
-    return float(np.nan_to_num(ratio, nan=np.inf).max(initial=0.0))
-
-
 def compare(law: Law, case: Any, text: str, expected: np.ndarray, received: np.ndarray,
             tol: np.ndarray | float, hint: str = "", note: str = "") -> float:
     """Raise a violation naming the worst entry, unless |received - expected| ≤ tol everywhere."""
-    detail = softmax_laws.mismatch(text, expected, received, tol).detail
-    if detail:
-        raise _violation(law, case, detail, hint=hint, note=note)
-    return _ratio(expected, received, tol)
+    found = softmax_laws.mismatch(text, expected, received, tol)
+    if found.detail:
+        raise _violation(law, case, found.detail, hint=hint, note=note)
+    return found.ratio
 
 
 # ---------------------------------------------------------------------------------------------
@@ -183,45 +177,27 @@ def window_truth(case: WindowCase) -> WindowTruth:
 # The registries
 
 
-@dataclass(frozen=True)
-class Rejection:
-    """A mistake (by name) the law must reject, and a regex of the finding it reports."""
-
-    mistake: str
-    finding: str
-
-
-NEG_SAMPLING_LAWS: list[Law] = []
-WINDOW_LAWS: list[Law] = []
-#: law name -> the mistakes it must reject, with the finding each must produce
-REJECTS: dict[str, tuple[Rejection, ...]] = {}
-
-
-def _register(registry: list[Law], rejects: tuple[tuple[str, str], ...], **fields: Any
-              ) -> Callable[[Callable[..., float]], Callable[..., float]]:
-    def register(check: Callable[..., float]) -> Callable[..., float]:
-        entry = Law(check=cast(Any, check), **fields)  # a check returns its worst error ratio
-        if any(existing.name == entry.name for existing in (*NEG_SAMPLING_LAWS, *WINDOW_LAWS)):
-            raise ValueError(f"law {entry.name!r} is registered twice")
-        if not rejects:
-            raise ValueError(f"law {entry.name!r} names no mistake it rejects")
-        registry.append(entry)
-        REJECTS[entry.name] = tuple(Rejection(m, f) for m, f in rejects)
-        check.law = entry  # type: ignore[attr-defined]  # the function carries its registry entry
-        return check
-
-    return register
+NEG_SAMPLING = Registry()
+WINDOW = Registry()
 
 
 def get(name: str) -> Law:
-    for entry in (*NEG_SAMPLING_LAWS, *WINDOW_LAWS):
-        if entry.name == name:
-            return entry
+    """The law ``name`` of either registry."""
+    for registry in (NEG_SAMPLING, WINDOW):
+        try:
+            return registry.get(name)
+        except KeyError:
+            pass
     raise KeyError(f"no law named {name!r}; the laws are {', '.join(law.name for law in all_laws())}")
 
 
 def all_laws() -> tuple[Law, ...]:
-    return (*NEG_SAMPLING_LAWS, *WINDOW_LAWS)
+    return (*NEG_SAMPLING.laws, *WINDOW.laws)
+
+
+def rejecting_laws(mistake: Mistake) -> tuple[Law, ...]:
+    """The laws that name ``mistake`` among those they must reject."""
+    return (*NEG_SAMPLING.rejecting(mistake), *WINDOW.rejecting(mistake))
 
 
 def _single(strategy: st.SearchStrategy[Any]) -> Callable[[], st.SearchStrategy[tuple[Any, ...]]]:
@@ -247,11 +223,13 @@ def _any_label(slot: str, default: dict[str, str]) -> str:
 
 _GRAD_U, _GRAD_V_C = _any_label("grad_U", NS_LABELS), _any_label("grad_v_c", NS_LABELS)
 _LOSS = rf"^{_any_label('loss', NS_LABELS)}: value: expected"
+_GRAD_V_C_ENTRIES = rf"^{_GRAD_V_C}: \d+ of \d+ entries differ"
+_STRAY_ROWS = r"^Rows? [\d, .]+ of .+ (?:is|are) not zero"
 _ROW = r"^Row \d+ of .+ is -?[\d.e+-]+·v_c; its coefficient should be"
 
 
-@_register(
-    NEG_SAMPLING_LAWS, (("loss-sign-flipped", _LOSS), ("loss-last-negative-only", _LOSS)),
+@NEG_SAMPLING.law(
+    rejects=rejecting(_LOSS, m.loss_sign_flipped, m.loss_last_negative_only),
     name="ns-loss-value",
     title="the loss equals J = -log σ(u_oᵀv_c) - Σ_k log σ(-u_kᵀv_c), one term per draw",
     equations=(27, 28),
@@ -271,10 +249,8 @@ def ns_loss_value(impl: Any, case: NegSamplingCase) -> float:
     return compare(me, case, _label(impl, "loss", NS_LABELS), np.asarray(t.loss), np.asarray(loss), t.bounds.loss)
 
 
-@_register(
-    NEG_SAMPLING_LAWS,
-    (("grad-v-c-u-o-for-negatives", rf"^{_GRAD_V_C}: \d+ of \d+ entries differ"),
-     ("grad-v-c-missing-target-term", rf"^{_GRAD_V_C}: \d+ of \d+ entries differ")),
+@NEG_SAMPLING.law(
+    rejects=rejecting(_GRAD_V_C_ENTRIES, m.grad_v_c_u_o_for_negatives, m.grad_v_c_missing_target),
     name="ns-grad-v-c",
     title="dJ/dv_c equals -σ(-u_oᵀv_c) u_o + Σ_k σ(u_kᵀv_c) u_k",
     equations=(29,),
@@ -292,8 +268,8 @@ def ns_grad_v_c(impl: Any, case: NegSamplingCase) -> float:
     return compare(me, case, _label(impl, "grad_v_c", NS_LABELS), t.grad_v_c, g, t.bounds.grad_v_c)
 
 
-@_register(
-    NEG_SAMPLING_LAWS, (("gradient-over-whole-vocabulary", r"^Rows? [\d, ]+ of .+ (?:is|are) not zero"),),
+@NEG_SAMPLING.law(
+    rejects=rejecting(_STRAY_ROWS, m.gradient_over_whole_vocabulary),
     name="ns-untouched-rows",
     title="the rows of dJ/dU of words that are neither o nor drawn are zero",
     equations=(32,),
@@ -319,8 +295,8 @@ def ns_untouched_rows(impl: Any, case: NegSamplingCase) -> float:
     return 0.0
 
 
-@_register(
-    NEG_SAMPLING_LAWS, (("fancy-index-drops-repeats", r"^Row \d+ of .+, a negative drawn \d+ times"),),
+@NEG_SAMPLING.law(
+    rejects=rejecting(r"^Row \d+ of .+, a negative drawn \d+ times", m.fancy_index_drops_repeats),
     name="ns-repeated-draws",
     title="a negative drawn m times contributes m σ(u_kᵀv_c) v_c to its row of dJ/dU",
     equations=(27, 31),
@@ -347,13 +323,12 @@ def ns_repeated_negatives(impl: Any, case: NegSamplingCase) -> float:
             times = (f" (that is {float(G[w] @ once) / float(once @ once):.3g} × one draw's σ(z_k) v_c, not "
                      f"{counts[w]} ×)") if scale > 0 else ""
             raise _violation(me, case, detail + times)
-        worst = max(worst, _ratio(t.grad_U[w], G[w], t.bounds.grad_U[w]))
+        worst = max(worst, softmax_laws.mismatch("", t.grad_U[w], G[w], t.bounds.grad_U[w]).ratio)
     return worst
 
 
-@_register(
-    NEG_SAMPLING_LAWS,
-    (("target-coefficient-missing-minus-one", _ROW), ("negative-term-sign-flipped", _ROW)),
+@NEG_SAMPLING.law(
+    rejects=rejecting(_ROW, m.target_missing_minus_one, m.negative_term_sign_flipped),
     name="ns-signs",
     title="every row of dJ/dU is c_w v_c with c_o = -σ(-z_o) < 0 and c_k = m_k σ(z_k) > 0 for a negative",
     equations=(30, 31, 34),
@@ -392,9 +367,8 @@ def ns_signs(impl: Any, case: NegSamplingCase) -> float:
 _ENTRIES = rf"^{_GRAD_U}: \d+ of \d+ entries differ"
 
 
-@_register(
-    NEG_SAMPLING_LAWS,
-    (("sigmoid-of-z-and-minus-z-swapped", _ENTRIES), ("last-negative-only", _ENTRIES), ("mean-over-negatives", _ENTRIES)),
+@NEG_SAMPLING.law(
+    rejects=rejecting(_ENTRIES, m.sigmoid_swapped, m.last_negative_only, m.mean_over_negatives),
     name="ns-matches-eq-30-31",
     title="dJ/dU has row o = -σ(-z_o) v_c, row k = m_k σ(z_k) v_c for each drawn k, and 0 elsewhere",
     equations=(30, 31, 32),
@@ -417,9 +391,8 @@ def _both_gradients(me: Law, impl: Any, case: NegSamplingCase) -> tuple[np.ndarr
     return g, output(me, impl, outputs, "grad_U", case, NS_LABELS)
 
 
-@_register(
-    NEG_SAMPLING_LAWS,
-    (("mean-over-negatives", r"against autograd"), ("sigmoid-of-z-and-minus-z-swapped", r"against autograd")),
+@NEG_SAMPLING.law(
+    rejects=rejecting(r"against autograd", m.mean_over_negatives, m.sigmoid_swapped),
     name="ns-autograd",
     title="dJ/dU and dJ/dv_c agree with HIPS autograd's derivatives of J",
     equations=(27,),
@@ -442,9 +415,8 @@ def ns_autograd(impl: Any, case: NegSamplingCase) -> float:
     return worst
 
 
-@_register(
-    NEG_SAMPLING_LAWS,
-    (("negative-term-sign-flipped", r"against finite differences"), ("last-negative-only", r"against finite differences")),
+@NEG_SAMPLING.law(
+    rejects=rejecting(r"against finite differences", m.negative_term_sign_flipped, m.last_negative_only),
     name="ns-finite-difference",
     title="dJ/dU and dJ/dv_c agree with central finite differences of J",
     equations=(27,),
@@ -469,8 +441,8 @@ def ns_finite_differences(impl: Any, case: NegSamplingCase) -> float:
     return worst
 
 
-@_register(
-    NEG_SAMPLING_LAWS, (("log-sigmoid-overflows", r"received nan"),),
+@NEG_SAMPLING.law(
+    rejects=rejecting(r"received nan", m.log_sigmoid_overflows),
     name="ns-robustness",
     title="the outputs stay right for logits u_wᵀv_c beyond exp's range (|z| > 709.8)",
     equations=(25, 28),
@@ -503,10 +475,9 @@ def ns_robustness(impl: Any, case: NegSamplingCase) -> float:
 _SUM = r"summed over the window's \d+ outside words"
 
 
-@_register(
-    WINDOW_LAWS,
-    (("mean-over-window", _SUM), ("outside-gradient-overwritten", _SUM), ("ignores-word-loss-argument", _SUM),
-     ("loss-of-last-word-only", _SUM)),
+@WINDOW.law(
+    rejects=rejecting(_SUM, m.mean_over_window, m.outside_gradient_overwritten, m.ignores_word_loss_argument,
+                      m.loss_of_last_word_only),
     name="sg-sum-of-word-terms",
     title="the loss, dJ/dU and row c of dJ/dV are the sums of the word loss's terms over the outside words",
     equations=(35, 36, 37),
@@ -537,10 +508,8 @@ def sg_sum_of_word_terms(impl: Any, case: WindowCase) -> float:
     return worst
 
 
-@_register(
-    WINDOW_LAWS,
-    (("centre-gradient-every-row", r"^Rows? [\d, .]+ of .+ (?:is|are) not zero"),
-     ("centre-gradient-on-outside-row", r"^Rows? [\d, .]+ of .+ (?:is|are) not zero")),
+@WINDOW.law(
+    rejects=rejecting(_STRAY_ROWS, m.centre_gradient_every_row, m.centre_gradient_on_outside_row),
     name="sg-centre-row-only",
     title="dJ/dV is zero in every row but the centre word's",
     equations=(38,),
@@ -565,8 +534,8 @@ def sg_centre_row_only(impl: Any, case: WindowCase) -> float:
     return 0.0
 
 
-@_register(
-    WINDOW_LAWS, (("skips-first-outside-word", r"after reordering the outside words"),),
+@WINDOW.law(
+    rejects=rejecting(r"after reordering the outside words", m.skips_first_outside_word),
     name="sg-order-invariance",
     title="reordering the outside words (each with its negatives) changes no output",
     equations=(39,),
@@ -608,8 +577,8 @@ def _grad_V_tolerance(case: WindowCase, t: WindowTruth) -> np.ndarray:
     return tol
 
 
-@_register(
-    WINDOW_LAWS, (("centre-vector-from-outside-matrix", r"against autograd"),),
+@WINDOW.law(
+    rejects=rejecting(r"against autograd", m.centre_vector_from_outside_matrix),
     name="sg-autograd",
     title="dJ/dV and dJ/dU agree with HIPS autograd's derivatives of J_sg",
     equations=(35,),
@@ -629,8 +598,8 @@ def sg_autograd(impl: Any, case: WindowCase) -> float:
                               _grad_V_tolerance(case, t)))
 
 
-@_register(
-    WINDOW_LAWS, (("centre-vector-from-outside-matrix", r"against finite differences"),),
+@WINDOW.law(
+    rejects=rejecting(r"against finite differences", m.centre_vector_from_outside_matrix),
     name="sg-finite-difference",
     title="dJ/dV and dJ/dU agree with central finite differences of J_sg",
     equations=(35,),
@@ -651,3 +620,7 @@ def sg_finite_differences(impl: Any, case: WindowCase) -> float:
                     tolerances.WINDOW_FD_ATOL + t.bounds.grad_U)
     return max(worst, compare(me, case, f"{_label(impl, 'grad_V', WINDOW_LABELS)} against finite differences", fd_V,
                               gV, tolerances.WINDOW_FD_ATOL + _grad_V_tolerance(case, t)))
+
+
+NEG_SAMPLING_LAWS: tuple[Law, ...] = NEG_SAMPLING.laws
+WINDOW_LAWS: tuple[Law, ...] = WINDOW.laws

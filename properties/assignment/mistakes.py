@@ -3,59 +3,24 @@
 A negative-sampling mistake is ``mistake(U, v_c, o, negatives) -> (J, dJ/dv_c, dJ/dU)``, built on the
 correct pieces below; a window mistake is ``mistake(V, U, c, outside, word_loss) -> (J_sg, dJ/dV,
 dJ/dU)``, where ``word_loss(v_c, o, U) -> (J, dJ/dv_c, dJ/dU)`` is the correct word loss the grader
-passes (the course's ``word2vecLossAndGradient``).  Each serves as a mutant (the laws in
-:mod:`properties.assignment.laws` name, in ``REJECTS``, the mistakes they must reject) and as the
-grader's diagnosis (its output on a failing case is compared with the submission's).
+passes (the course's ``word2vecLossAndGradient``).  Each is registered in its
+catalogue (:class:`properties.mistakes.Catalogue`, as the naive softmax's mistakes are) and serves as a
+mutant (each law of :mod:`properties.assignment.laws` names in ``rejects=`` the mistakes it must
+reject), as a student file (``Mistake.student_source``) and as the grader's diagnosis (its output on a
+failing case is compared with the submission's).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
+from properties.mistakes import Catalogue, Mistake
+
 Triple = tuple[Any, Any, Any]
 WordLoss = Callable[[np.ndarray, int, np.ndarray], tuple[float, np.ndarray, np.ndarray]]
-
-
-@dataclass(frozen=True)
-class Mistake:
-    name: str
-    kind: str  # "neg-sampling" or "window"
-    explanation: str  # the diagnosis shown to the student, citing the equation
-    function: Callable[..., Triple]
-    diagnosable: bool = True
-
-
-class Catalogue:
-    """The mistakes of one function under test, in the order they were written."""
-
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
-        self._by_name: dict[str, Mistake] = {}
-
-    def mistake(self, name: str, explanation: str) -> Callable[[Callable[..., Triple]], Mistake]:
-        def register(fn: Callable[..., Triple]) -> Mistake:
-            if name in self._by_name or name in BY_NAME:
-                raise ValueError(f"mistake {name!r} is defined twice")
-            entry = Mistake(name, self.kind, explanation, fn)
-            self._by_name[name] = BY_NAME[name] = entry
-            return entry
-
-        return register
-
-    def __iter__(self) -> Iterator[Mistake]:
-        return iter(self._by_name.values())
-
-    def __len__(self) -> int:
-        return len(self._by_name)
-
-
-BY_NAME: dict[str, Mistake] = {}
-NEG_SAMPLING = Catalogue("neg-sampling")
-WINDOW = Catalogue("window")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -78,6 +43,15 @@ def correct_neg_sampling(U: np.ndarray, v_c: np.ndarray, o: int, negatives: Sequ
         grad_v_c = grad_v_c + sigmoid(z_k) * U[k]
         grad_U[k] += sigmoid(z_k) * v_c
     return float(loss), grad_v_c, grad_U
+
+
+NEG_SAMPLING = Catalogue([sigmoid, correct_neg_sampling])
+WINDOW = Catalogue([])
+
+
+def kind_of(mistake: Mistake) -> str:
+    """"neg-sampling" or "window": which function's catalogue the mistake is in."""
+    return "neg-sampling" if any(m is mistake for m in NEG_SAMPLING) else "window"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -343,3 +317,6 @@ def centre_vector_from_outside_matrix(V: np.ndarray, U: np.ndarray, c: int, outs
         grad_V[c] += g_v
         grad_U += g_U
     return loss, grad_V, grad_U
+
+
+BY_NAME: dict[str, Mistake] = {m.name: m for m in (*NEG_SAMPLING, *WINDOW)}

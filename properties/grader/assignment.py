@@ -38,6 +38,7 @@ from properties.grader import grade, intake
 from properties.grader.conventions import ASSIGNMENT, CONVENTIONS, Convention
 from properties.grader.sandbox.parent import Limits, LoadFailed
 from properties.implementation import Outputs, normalise_output
+from properties.mistakes import Mistake
 from properties.runner import LawResult, run_law
 
 #: The assignment's functions in the order they are graded and reported, each with its rows
@@ -171,23 +172,24 @@ def _truth_and_tolerance(case: NegSamplingCase | WindowCase) -> tuple[dict[str, 
             {"loss": w.bounds.loss, "grad_V": grad_V_tol, "grad_U": w.bounds.grad_U})
 
 
-def _mistake_outputs(mistake: mistakes.Mistake, case: NegSamplingCase | WindowCase) -> dict[str, Any] | None:
+def _mistake_outputs(mistake: Mistake, case: NegSamplingCase | WindowCase) -> dict[str, Any] | None:
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
+            # the catalogue types a mistake as a function of (U, v_c, o); these take more arguments
+            fn: Callable[..., Any] = mistake.function()
             if isinstance(case, NegSamplingCase):
-                loss, g_v, g_U = mistake.function(case.U.copy(), case.v_c.copy(), case.o, list(case.negatives))
+                loss, g_v, g_U = fn(case.U.copy(), case.v_c.copy(), case.o, list(case.negatives))
                 return {"loss": loss, "grad_v_c": g_v, "grad_U": g_U}
-            loss, g_V, g_U = mistake.function(case.V.copy(), case.U.copy(), case.c, list(case.outside),
-                                              word_losses(case.negatives))
+            loss, g_V, g_U = fn(case.V.copy(), case.U.copy(), case.c, list(case.outside), word_losses(case.negatives))
             return {"loss": loss, "grad_V": g_V, "grad_U": g_U}
     except Exception:  # a mistake that crashes here cannot explain a returned value
         return None
 
 
-def explaining_mistakes(answer: Outputs | WindowOutputs, case: NegSamplingCase | WindowCase) -> list[mistakes.Mistake]:
+def explaining_mistakes(answer: Outputs | WindowOutputs, case: NegSamplingCase | WindowCase) -> list[Mistake]:
     """The diagnosable mistakes whose outputs on ``case`` equal the submission's in every wrong slot."""
-    kind = "neg-sampling" if isinstance(case, NegSamplingCase) else "window"
+    catalogue = mistakes.NEG_SAMPLING if isinstance(case, NegSamplingCase) else mistakes.WINDOW
     truth, tolerance = _truth_and_tolerance(case)
     shapes = {name: np.shape(value) for name, value in truth.items()}
     wrong = {}
@@ -199,8 +201,8 @@ def explaining_mistakes(answer: Outputs | WindowOutputs, case: NegSamplingCase |
     if not wrong:
         return []
     found = []
-    for mistake in mistakes.BY_NAME.values():
-        if mistake.kind != kind or not mistake.diagnosable:
+    for mistake in catalogue:
+        if not mistake.diagnosable:
             continue
         produced = _mistake_outputs(mistake, case)
         if produced is None:
@@ -293,7 +295,7 @@ def grade_function(sub: intake.Submission, spec: Convention, profile: str, seed:
 
 def _diagnose(results: list[LawResult], recorder: Recorder) -> dict[str, list[str]]:
     """law name -> diagnosis lines, from the outputs that failed (never a new call)."""
-    candidates: dict[str, list[mistakes.Mistake]] = {}
+    candidates: dict[str, list[Mistake]] = {}
     for result in results:
         if result.status != "failed" or result.case is None:
             continue
@@ -309,7 +311,7 @@ def _diagnose(results: list[LawResult], recorder: Recorder) -> dict[str, list[st
     for law_name, found in candidates.items():
         if not found:
             continue
-        declared = [r.mistake for r in assignment_laws.REJECTS[law_name]]
+        declared = [r.mistake.name for r in assignment_laws.get(law_name).rejects]
         best = max(found, key=lambda m: (votes[m.name], m.name in declared,
                                          -declared.index(m.name) if m.name in declared else 0))
         diagnosis[law_name] = [best.explanation]
