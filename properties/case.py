@@ -9,12 +9,17 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Case:
-    """One input of dCE/dU: U (W, d), v_c (d,), the target word o."""
+    """One input of dCE/dU: U (W, d), v_c (d,), the target word o, and its label vector y.
+
+    ``labels`` is a general label vector y >= 0 of shape (W,) (soft labels, eq. 20), as the
+    derivation uses; None means the one-hot label of o, as the laws and the benchmarks use.
+    """
 
     U: np.ndarray
     v_c: np.ndarray
     o: int
     note: str = field(default="", compare=False)
+    labels: np.ndarray | None = field(default=None, compare=False)
 
     @property
     def W(self) -> int:
@@ -27,6 +32,15 @@ class Case:
     @property
     def dtype(self) -> np.dtype:
         return self.U.dtype
+
+    @property
+    def y(self) -> np.ndarray:
+        """The label vector: ``labels``, or the one-hot e_o (float64, shape (W,))."""
+        if self.labels is not None:
+            return self.labels
+        one_hot = np.zeros(self.W)
+        one_hot[self.o] = 1.0
+        return one_hot
 
     def describe(self, max_entries: int = 12) -> str:
         """``W=2, d=1, o=0, v_c=[1.0], U=[[0.0], [0.0]]``, abbreviated for large arrays."""

@@ -42,6 +42,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
+from properties import tolerances
+from properties.case import Case
+
 # --------------------------------------------------------------------------------------------------
 # Cases
 # --------------------------------------------------------------------------------------------------
@@ -57,40 +60,23 @@ ENTRY_LIMIT = 2.0  # |logit| ≤ MAX_D·ENTRY_LIMIT² = 16: the printed, unshift
 LABEL_LIMIT = 2.0
 
 
-@dataclass(frozen=True)
-class DerivationCase:
-    """One input of the derivation: U (W, d), v_c (d,), a label vector y (W,), the expected word o."""
+def describe(case: Case) -> str:
+    """``name: W=…, d=…, o=…, y=[…], v_c=[…]`` with four significant digits (the report's form)."""
+    def show(a: np.ndarray) -> str:
+        return "[" + ", ".join(f"{x:.4g}" for x in a.ravel()) + "]"
 
-    U: np.ndarray
-    v_c: np.ndarray
-    y: np.ndarray
-    o: int
-    name: str = "drawn"
-
-    @property
-    def W(self) -> int:
-        return int(self.U.shape[0])
-
-    @property
-    def d(self) -> int:
-        return int(self.U.shape[1])
-
-    def describe(self) -> str:
-        def show(a: np.ndarray) -> str:
-            return "[" + ", ".join(f"{x:.4g}" for x in a.ravel()) + "]"
-
-        return f"{self.name}: W={self.W}, d={self.d}, o={self.o}, y={show(self.y)}, v_c={show(self.v_c)}"
+    return f"{case.note}: W={case.W}, d={case.d}, o={case.o}, y={show(case.y)}, v_c={show(case.v_c)}"
 
 
 def _case(name: str, U: Sequence[Sequence[float]], v_c: Sequence[float], y: Sequence[float], o: int
-          ) -> DerivationCase:
-    return DerivationCase(np.array(U, dtype=np.float64), np.array(v_c, dtype=np.float64),
-                          np.array(y, dtype=np.float64), o, name)
+          ) -> Case:
+    return Case(np.array(U, dtype=np.float64), np.array(v_c, dtype=np.float64), o, note=name,
+                labels=np.array(y, dtype=np.float64))
 
 
 # Which erratum each pinned case exposes is noted beside it; W = 1, d = 1, v_c = 0 and ties are the
 # edge cases every step must survive.
-PINNED_CASES: tuple[DerivationCase, ...] = (
+PINNED_CASES: tuple[Case, ...] = (
     _case("W=1", [[0.5, -1.0]], [2.0, 1.0], [1.0], 0),
     _case("d=1, one-hot", [[1.0], [-0.5], [0.25]], [1.5], [0.0, 0.0, 1.0], 2),  # (6), (14), (18), (19)
     _case("v_c=0", [[1.0, 2.0], [-1.0, 0.5], [0.0, 3.0]], [0.0, 0.0], [0.0, 1.0, 0.0], 1),
@@ -103,7 +89,7 @@ PINNED_CASES: tuple[DerivationCase, ...] = (
 
 
 @st.composite
-def derivation_cases(draw: st.DrawFn) -> DerivationCase:
+def derivation_cases(draw: st.DrawFn) -> Case:
     """Small ordinary cases with a one-hot, a normalised soft, or an unnormalised soft label."""
     W = draw(st.integers(1, MAX_W))
     d = draw(st.integers(1, MAX_D))
@@ -123,18 +109,18 @@ def derivation_cases(draw: st.DrawFn) -> DerivationCase:
     else:
         labels = st.floats(0.0, LABEL_LIMIT, allow_nan=False, allow_infinity=False, width=64)
         y = np.array(draw(st.lists(labels, min_size=W, max_size=W)), dtype=np.float64)
-    return DerivationCase(U, v_c, y, o, f"drawn ({kind})")
+    return Case(U, v_c, o, note=f"drawn ({kind})", labels=y)
 
 
-def drawn_cases(n: int = DRAWN_CASES, seed: int | None = None) -> tuple[DerivationCase, ...]:
+def drawn_cases(n: int = DRAWN_CASES, seed: int | None = None) -> tuple[Case, ...]:
     """``n`` cases drawn by Hypothesis: derandomized, or replayable from ``seed``; no database."""
-    found: list[DerivationCase] = []
+    found: list[Case] = []
 
     @settings(max_examples=n, derandomize=True, database=None, deadline=None, phases=[Phase.generate],
               # the cases are only collected here, never tested, so "too slow"/"filtered" are moot
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
     @given(derivation_cases())
-    def collect(case: DerivationCase) -> None:
+    def collect(case: Case) -> None:
         found.append(case)
 
     if seed is not None:
@@ -144,72 +130,49 @@ def drawn_cases(n: int = DRAWN_CASES, seed: int | None = None) -> tuple[Derivati
 
 
 # --------------------------------------------------------------------------------------------------
-# Tolerance
+# Tolerance (derived in properties/tolerances.py)
 # --------------------------------------------------------------------------------------------------
-#
-# u = 2⁻⁵³ (float64).  Every quantity compared is a combination of y_i, ŷ_w and v_c whose entries
-# are bounded by M = 2·‖v_c‖_∞·Σ_i|y_i| (|ŷ_w Σy − y_w|, the i = w part and the i ≠ w part all are,
-# and so are the partial sums inside (5)–(9): Σ_i |y_i|·(1 + ŷ_w)·|v_k|).  Forward errors
-# (Higham, "Accuracy and Stability of Numerical Algorithms", §3.1):
-#   logits  z_m = u_mᵀv_c is a dot product of length d: |δz_m| ≤ γ_d·Σ_k|U_mk||v_k| ≤ d·u·A with
-#           A = max_m Σ_k |U_mk||v_k|; a log or subtraction of logits adds 2u·A, so Δz = (d + 2)·u·A;
-#   softmax δ log ŷ_w = δz_w − Σ_m ŷ_m δz_m, at most 2Δz; exp rounds once (u), Σ_m of W terms
-#           (W·u), the division once (u): relative error of ŷ_w, and of exp(z_w)/Σ_m exp(z_m) as
-#           autograd's backward pass forms it, is ρ = 2Δz + (W + 3)·u;
-#   sums    Σ_i over W summands of size ≤ M and Σ_x in (9): two more γ_W, plus ≤ 3 products with
-#           v_c or y (3u).
-# So one evaluation is within M·(2Δz + (3W + 6)·u) of the exact value, and two evaluations differ by
-# at most twice that.  SAFETY = 4 covers the factor 2 and the second-order terms dropped above.  A
-# wrong step is off by O(M) -- the errata here by ŷ_w v_c or y_l v_c -- about 10¹⁴ times this bound.
-# FLOOR lets v_c = 0 (M = 0, every value exactly ±0) compare without a zero tolerance.
-UNIT_ROUNDOFF = 2.0**-53
-SAFETY = 4.0
-FLOOR = 8.0 * float(np.finfo(np.float64).smallest_subnormal)
 
 
-def tolerance(case: DerivationCase) -> float:
+def tolerance(case: Case) -> float:
     """Absolute tolerance for every entry of a step's (W, d) value on ``case``."""
-    W, d = case.U.shape
-    size = 2.0 * float(np.abs(case.v_c).max(initial=0.0)) * float(np.abs(case.y).sum())
-    a = float((np.abs(case.U) @ np.abs(case.v_c)).max(initial=0.0))
-    delta_z = (d + 2) * UNIT_ROUNDOFF * a
-    return SAFETY * size * (2.0 * delta_z + (3 * W + 6) * UNIT_ROUNDOFF) + FLOOR
+    return tolerances.derivation_tolerance(case.U, case.v_c, case.y)
 
 
 # --------------------------------------------------------------------------------------------------
 # The numeric pieces: ŷ, the true quantities, and ∂/∂u_w by autograd
 # --------------------------------------------------------------------------------------------------
 
-Value = Callable[[DerivationCase], np.ndarray]
+Value = Callable[[Case], np.ndarray]
 
 
-def _y_hat(c: DerivationCase) -> np.ndarray:
+def _y_hat(c: Case) -> np.ndarray:
     z = c.U @ c.v_c
     e = np.exp(z - z.max())  # softmax is shift-invariant; the shift keeps exp in range
     return np.asarray(e / e.sum())
 
 
-def _exp_sum(c: DerivationCase) -> float:
+def _exp_sum(c: Case) -> float:
     """Σ_m exp(u_mᵀv_c), unshifted, as the seed prints it (logits here stay within ±16)."""
     return float(np.exp(c.U @ c.v_c).sum())
 
 
-def true_gradient(c: DerivationCase) -> np.ndarray:
+def true_gradient(c: Case) -> np.ndarray:
     """dCE/dU = (ŷ Σy − y) v_cᵀ for any label vector y (DESIGN.md; eq. (20) for every row)."""
     return np.outer(_y_hat(c) * c.y.sum() - c.y, c.v_c)
 
 
-def true_same_part(c: DerivationCase) -> np.ndarray:
+def true_same_part(c: Case) -> np.ndarray:
     """Row w: the i = w summand of eq. (9), −y_w (1 − ŷ_w) v_c."""
     return np.outer(-c.y * (1.0 - _y_hat(c)), c.v_c)
 
 
-def true_other_part(c: DerivationCase) -> np.ndarray:
+def true_other_part(c: Case) -> np.ndarray:
     """Row w: the i ≠ w summands of eq. (9), ŷ_w v_c Σ_{i≠w} y_i."""
     return np.outer(_y_hat(c) * (c.y.sum() - c.y), c.v_c)
 
 
-def _d(f: Callable[[Any], Any], c: DerivationCase) -> np.ndarray:
+def _d(f: Callable[[Any], Any], c: Case) -> np.ndarray:
     """∂f/∂U by autograd; row w of the result is ∂f/∂u_w.  f maps U to a scalar."""
     from autograd import grad
 
@@ -243,7 +206,7 @@ def _cross_entropy_sum(y: np.ndarray, v: np.ndarray) -> Callable[[Any], Any]:
     return f
 
 
-def _others(c: DerivationCase, w: int) -> list[int]:
+def _others(c: Case, w: int) -> list[int]:
     return [i for i in range(c.W) if i != w]
 
 
@@ -252,14 +215,14 @@ def _others(c: DerivationCase, w: int) -> list[int]:
 # --------------------------------------------------------------------------------------------------
 
 
-def eq1(c: DerivationCase) -> np.ndarray:
+def eq1(c: Case) -> np.ndarray:
     return -_d(_cross_entropy_sum(c.y, c.v_c), c)
 
 
 FIRST_ROW = 0  # the seed's row l is the first row (eq. (10) writes the same sum from u_1)
 
 
-def _eq2(c: DerivationCase, misindexed: bool) -> np.ndarray:
+def _eq2(c: Case, misindexed: bool) -> np.ndarray:
     """Row r is −∂/∂u_r of row r's printed sum; as printed, row o's first term is y_l log ŷ_o."""
     out = -_d(_cross_entropy_sum(c.y, c.v_c), c)
     if misindexed:
@@ -275,15 +238,15 @@ def _eq2(c: DerivationCase, misindexed: bool) -> np.ndarray:
     return out
 
 
-def eq2_as_written(c: DerivationCase) -> np.ndarray:
+def eq2_as_written(c: Case) -> np.ndarray:
     return _eq2(c, misindexed=True)
 
 
-def eq2_corrected(c: DerivationCase) -> np.ndarray:
+def eq2_corrected(c: Case) -> np.ndarray:
     return _eq2(c, misindexed=False)
 
 
-def eq3(c: DerivationCase) -> np.ndarray:
+def eq3(c: Case) -> np.ndarray:
     y, v = c.y, c.v_c
     return -_d(lambda U: sum(y[i] * _log_softmax_spelt_out(U, v, i) for i in range(len(y))), c)
 
@@ -292,7 +255,7 @@ def eq3(c: DerivationCase) -> np.ndarray:
 eq4 = eq3
 
 
-def _d_dot(c: DerivationCase, i: int) -> np.ndarray:
+def _d_dot(c: Case, i: int) -> np.ndarray:
     """∂(u_iᵀv_c)/∂U by autograd."""
 
     def dot(U: Any) -> Any:
@@ -301,7 +264,7 @@ def _d_dot(c: DerivationCase, i: int) -> np.ndarray:
     return _d(dot, c)
 
 
-def _d_exp(c: DerivationCase, x: int) -> np.ndarray:
+def _d_exp(c: Case, x: int) -> np.ndarray:
     """∂ exp(u_xᵀv_c)/∂U by autograd."""
 
     def exp_dot(U: Any) -> Any:
@@ -310,18 +273,18 @@ def _d_exp(c: DerivationCase, x: int) -> np.ndarray:
     return _d(exp_dot, c)
 
 
-def _sum_over_i(c: DerivationCase, term: Callable[[int], np.ndarray]) -> np.ndarray:
+def _sum_over_i(c: Case, term: Callable[[int], np.ndarray]) -> np.ndarray:
     return sum((term(i) for i in range(c.W)), np.zeros_like(c.U))
 
 
-def eq5(c: DerivationCase) -> np.ndarray:
+def eq5(c: Case) -> np.ndarray:
     def d_summand(i: int) -> np.ndarray:
         return _d(lambda U: c.y[i] * _log_softmax_spelt_out(U, c.v_c, i), c)
 
     return -_sum_over_i(c, d_summand)
 
 
-def _eq6(c: DerivationCase, y_on_both_terms: bool) -> np.ndarray:
+def _eq6(c: Case, y_on_both_terms: bool) -> np.ndarray:
     y, v = c.y, c.v_c
 
     def d_summand(i: int) -> np.ndarray:
@@ -336,32 +299,32 @@ def _eq6(c: DerivationCase, y_on_both_terms: bool) -> np.ndarray:
     return -_sum_over_i(c, d_summand)
 
 
-def eq6_as_written(c: DerivationCase) -> np.ndarray:
+def eq6_as_written(c: Case) -> np.ndarray:
     return _eq6(c, y_on_both_terms=False)
 
 
-def eq6_corrected(c: DerivationCase) -> np.ndarray:
+def eq6_corrected(c: Case) -> np.ndarray:
     return _eq6(c, y_on_both_terms=True)
 
 
-def eq7(c: DerivationCase) -> np.ndarray:
+def eq7(c: Case) -> np.ndarray:
     anp, v = _np(), c.v_c
     d_log_sum = _d(lambda U: anp.log(anp.sum(anp.exp(_logits(U, v)))), c)
     return -_sum_over_i(c, lambda i: c.y[i] * (_d_dot(c, i) - d_log_sum))
 
 
-def eq8(c: DerivationCase) -> np.ndarray:
+def eq8(c: Case) -> np.ndarray:
     anp, v = _np(), c.v_c
     d_sum = _d(lambda U: anp.sum(anp.exp(_logits(U, v))), c)
     return -_sum_over_i(c, lambda i: c.y[i] * (_d_dot(c, i) - d_sum / _exp_sum(c)))
 
 
-def eq9(c: DerivationCase) -> np.ndarray:
+def eq9(c: Case) -> np.ndarray:
     sum_of_ratios = _sum_over_i(c, lambda x: _d_exp(c, x) / _exp_sum(c))
     return -_sum_over_i(c, lambda i: c.y[i] * (_d_dot(c, i) - sum_of_ratios))
 
 
-def eq10(c: DerivationCase) -> np.ndarray:
+def eq10(c: Case) -> np.ndarray:
     out = np.zeros_like(c.U)
     d_sum = _sum_over_i(c, lambda x: _d_exp(c, x))  # ∂/∂U (exp(u_1ᵀv_c) + … + exp(u_Wᵀv_c))
     for w in range(c.W):
@@ -369,22 +332,22 @@ def eq10(c: DerivationCase) -> np.ndarray:
     return out
 
 
-def eq11(c: DerivationCase) -> np.ndarray:
+def eq11(c: Case) -> np.ndarray:
     exp_z = np.exp(c.U @ c.v_c)
     return np.stack([-c.y[w] * (c.v_c - exp_z[w] * c.v_c / _exp_sum(c)) for w in range(c.W)])
 
 
-def eq12(c: DerivationCase) -> np.ndarray:
+def eq12(c: Case) -> np.ndarray:
     y_hat = _y_hat(c)
     return np.stack([-(c.y[w] * (1.0 - y_hat[w]) * c.v_c) for w in range(c.W)])
 
 
-def eq13(c: DerivationCase) -> np.ndarray:
+def eq13(c: Case) -> np.ndarray:
     y_hat = _y_hat(c)
     return np.stack([-(c.y[w] * c.v_c - c.y[w] * y_hat[w] * c.v_c) for w in range(c.W)])
 
 
-def _eq14(c: DerivationCase, last_term_repeats_w: bool) -> np.ndarray:
+def _eq14(c: Case, last_term_repeats_w: bool) -> np.ndarray:
     anp, v, out = _np(), c.v_c, np.zeros_like(c.U)
     last = c.W - 1
     for w in range(c.W):
@@ -400,33 +363,33 @@ def _eq14(c: DerivationCase, last_term_repeats_w: bool) -> np.ndarray:
     return out
 
 
-def eq14_as_written(c: DerivationCase) -> np.ndarray:
+def eq14_as_written(c: Case) -> np.ndarray:
     return _eq14(c, last_term_repeats_w=True)
 
 
-def eq14_corrected(c: DerivationCase) -> np.ndarray:
+def eq14_corrected(c: Case) -> np.ndarray:
     return _eq14(c, last_term_repeats_w=False)
 
 
-def eq15(c: DerivationCase) -> np.ndarray:
+def eq15(c: Case) -> np.ndarray:
     exp_z = np.exp(c.U @ c.v_c)
     return np.stack([-sum((c.y[i] * (0.0 - exp_z[w] * c.v_c / _exp_sum(c)) for i in _others(c, w)),
                           np.zeros(c.d)) for w in range(c.W)])
 
 
-def eq16(c: DerivationCase) -> np.ndarray:
+def eq16(c: Case) -> np.ndarray:
     y_hat = _y_hat(c)
     return np.stack([-sum((c.y[i] * (0.0 - y_hat[w]) * c.v_c for i in _others(c, w)), np.zeros(c.d))
                      for w in range(c.W)])
 
 
-def eq17(c: DerivationCase) -> np.ndarray:
+def eq17(c: Case) -> np.ndarray:
     y_hat = _y_hat(c)
     return np.stack([-sum((-c.y[i] * y_hat[w] * c.v_c for i in _others(c, w)), np.zeros(c.d))
                      for w in range(c.W)])
 
 
-def _y_other(c: DerivationCase, w: int, as_a_sum: bool) -> float:
+def _y_other(c: Case, w: int, as_a_sum: bool) -> float:
     """The printed y_{i≠w}: one label (the first i ≠ w, as the seed lists u_l first), or the sum."""
     others = _others(c, w)
     if as_a_sum:
@@ -434,55 +397,55 @@ def _y_other(c: DerivationCase, w: int, as_a_sum: bool) -> float:
     return float(c.y[others[0]]) if others else 0.0
 
 
-def _eq18(c: DerivationCase, as_a_sum: bool) -> np.ndarray:
+def _eq18(c: Case, as_a_sum: bool) -> np.ndarray:
     # i = w and every i ≠ w are now combined, so the printed "…" stand for no further terms
     y_hat, v = _y_hat(c), c.v_c
     return np.stack([-(c.y[w] * v - c.y[w] * y_hat[w] * v - _y_other(c, w, as_a_sum) * y_hat[w] * v)
                      for w in range(c.W)])
 
 
-def eq18_as_written(c: DerivationCase) -> np.ndarray:
+def eq18_as_written(c: Case) -> np.ndarray:
     return _eq18(c, as_a_sum=False)
 
 
-def eq18_corrected(c: DerivationCase) -> np.ndarray:
+def eq18_corrected(c: Case) -> np.ndarray:
     return _eq18(c, as_a_sum=True)
 
 
-def _eq19(c: DerivationCase, as_a_sum: bool) -> np.ndarray:
+def _eq19(c: Case, as_a_sum: bool) -> np.ndarray:
     y_hat, v = _y_hat(c), c.v_c
     return np.stack([-c.y[w] * v + c.y[w] * y_hat[w] * v + _y_other(c, w, as_a_sum) * y_hat[w] * v
                      for w in range(c.W)])
 
 
-def eq19_as_written(c: DerivationCase) -> np.ndarray:
+def eq19_as_written(c: Case) -> np.ndarray:
     return _eq19(c, as_a_sum=False)
 
 
-def eq19_corrected(c: DerivationCase) -> np.ndarray:
+def eq19_corrected(c: Case) -> np.ndarray:
     return _eq19(c, as_a_sum=True)
 
 
-def eq20(c: DerivationCase) -> np.ndarray:
+def eq20(c: Case) -> np.ndarray:
     y_hat = _y_hat(c)
     return np.stack([-c.y[w] * c.v_c + y_hat[w] * c.v_c * c.y.sum() for w in range(c.W)])
 
 
-def eq21(c: DerivationCase) -> np.ndarray:
+def eq21(c: Case) -> np.ndarray:
     y_hat = _y_hat(c)
     return np.stack([-c.y[w] * c.v_c + y_hat[w] * c.v_c * 1.0 for w in range(c.W)])
 
 
-def eq22(c: DerivationCase) -> np.ndarray:
+def eq22(c: Case) -> np.ndarray:
     y_hat = _y_hat(c)
     return np.stack([(y_hat[w] - c.y[w]) * c.v_c for w in range(c.W)])
 
 
-def eq23(c: DerivationCase) -> np.ndarray:
+def eq23(c: Case) -> np.ndarray:
     return np.outer(_y_hat(c) - c.y, c.v_c)
 
 
-def eq24(c: DerivationCase) -> np.ndarray:
+def eq24(c: Case) -> np.ndarray:
     y_hat = _y_hat(c)
     return np.stack([(y_hat[w] - 1.0) * c.v_c if w == c.o else y_hat[w] * c.v_c for w in range(c.W)])
 
@@ -576,10 +539,10 @@ STEPS: tuple[Step, ...] = (
 # --------------------------------------------------------------------------------------------------
 
 
-def premise_holds(premise: str, c: DerivationCase) -> bool:
+def premise_holds(premise: str, c: Case) -> bool:
     """Whether ``c``'s label vector is one the step is claimed for."""
     if premise == NORMALISED:
-        return abs(float(c.y.sum()) - 1.0) <= 4 * c.W * UNIT_ROUNDOFF  # Σ of W rounded quotients
+        return abs(float(c.y.sum()) - 1.0) <= tolerances.normalised_labels_tolerance(c.W)
     if premise == ONE_HOT:
         return bool(np.array_equal(c.y, np.eye(c.W)[c.o]))
     return True
@@ -601,7 +564,7 @@ class StepResult:
                 "note": self.note}
 
 
-def _agrees(value: Value, target: Value, c: DerivationCase) -> bool:
+def _agrees(value: Value, target: Value, c: Case) -> bool:
     try:
         got = np.asarray(value(c), dtype=np.float64)
     except Exception:  # a broken step may raise anything; that is simply "does not hold"
@@ -610,7 +573,7 @@ def _agrees(value: Value, target: Value, c: DerivationCase) -> bool:
     return got.shape == want.shape and bool(np.all(np.abs(got - want) <= tolerance(c)))
 
 
-def evaluate(steps: Sequence[Step] = STEPS, cases: Sequence[DerivationCase] | None = None
+def evaluate(steps: Sequence[Step] = STEPS, cases: Sequence[Case] | None = None
              ) -> tuple[StepResult, ...]:
     """Check every step on every case its premise covers (default: the pinned and drawn cases)."""
     cases = tuple(PINNED_CASES + drawn_cases()) if cases is None else tuple(cases)
@@ -624,7 +587,7 @@ def evaluate(steps: Sequence[Step] = STEPS, cases: Sequence[DerivationCase] | No
             holds_corrected = all(_agrees(step.corrected, step.target, c) for c in covered)
         results.append(StepResult(step.equation, step.statement, failing_as_written is None,
                                   holds_corrected and bool(covered), step.note, step.is_erratum,
-                                  "" if failing_as_written is None else failing_as_written.describe()))
+                                  "" if failing_as_written is None else describe(failing_as_written)))
     return tuple(results)
 
 

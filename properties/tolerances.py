@@ -220,3 +220,44 @@ def sgd_step_bounds(U: np.ndarray, grad_U: np.ndarray, grad_U_bound: np.ndarray,
     step = lr * grad_U
     return lr * grad_U_bound + SGD_STEP_ROUNDINGS * unit_roundoff(U.dtype) * (
         np.abs(U.astype(np.float64)) + np.abs(step))
+
+
+# ---------------------------------------------------------------------------------------------
+# cegrad derive: every step of the seed's derivation evaluated on a case (U, v_c, y)
+#
+# u = 2⁻⁵³ (float64).  Every quantity compared is a combination of y_i, ŷ_w and v_c whose entries
+# are bounded by M = 2·‖v_c‖_∞·Σ_i|y_i| (|ŷ_w Σy − y_w|, the i = w part and the i ≠ w part all are,
+# and so are the partial sums inside (5)–(9): Σ_i |y_i|·(1 + ŷ_w)·|v_k|).  Forward errors
+# (Higham, "Accuracy and Stability of Numerical Algorithms", §3.1):
+#   logits  z_m = u_mᵀv_c is a dot product of length d: |δz_m| ≤ γ_d·Σ_k|U_mk||v_k| ≤ d·u·A with
+#           A = max_m Σ_k |U_mk||v_k|; a log or subtraction of logits adds 2u·A, so Δz = (d + 2)·u·A;
+#   softmax δ log ŷ_w = δz_w − Σ_m ŷ_m δz_m, at most 2Δz; exp rounds once (u), Σ_m of W terms
+#           (W·u), the division once (u): relative error of ŷ_w, and of exp(z_w)/Σ_m exp(z_m) as
+#           autograd's backward pass forms it, is ρ = 2Δz + (W + 3)·u;
+#   sums    Σ_i over W summands of size ≤ M and Σ_x in (9): two more γ_W, plus ≤ 3 products with
+#           v_c or y (3u).
+# So one evaluation is within M·(2Δz + (3W + 6)·u) of the exact value, and two evaluations differ by
+# at most twice that.  SAFETY = 4 covers the factor 2 and the second-order terms dropped above.  A
+# wrong step is off by O(M) -- the errata here by ŷ_w v_c or y_l v_c -- about 10¹⁴ times this bound.
+# The floor lets v_c = 0 (M = 0, every value exactly ±0) compare without a zero tolerance.
+# (u, SAFETY and the subnormal floor are those of float64 above.)
+
+
+def derivation_tolerance(U: np.ndarray, v_c: np.ndarray, y: np.ndarray) -> float:
+    """Absolute tolerance for every entry of a derivation step's (W, d) value (float64 inputs)."""
+    u = unit_roundoff(np.float64)
+    W, d = U.shape
+    size = 2.0 * float(np.abs(v_c).max(initial=0.0)) * float(np.abs(y).sum())
+    a = float((np.abs(U) @ np.abs(v_c)).max(initial=0.0))
+    delta_z = (d + 2) * u * a
+    return SAFETY * size * (2.0 * delta_z + (3 * W + 6) * u) + _floor(np.float64)
+
+
+# A label vector drawn as integer weights divided by their sum (derive's "normalised" labels) sums
+# to 1 within W rounded quotients and W - 1 rounded additions: below 2W·u; 4W·u leaves a margin.
+NORMALISED_LABEL_ROUNDINGS = 4.0
+
+
+def normalised_labels_tolerance(W: int) -> float:
+    """How far from 1 the sum of W normalised labels may round (float64)."""
+    return NORMALISED_LABEL_ROUNDINGS * W * unit_roundoff(np.float64)

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 
 from properties import derive
+from properties.case import Case
 from properties.derive import (
     ONE_HOT,
     PINNED_CASES,
     STEPS,
-    DerivationCase,
     Step,
     StepResult,
     evaluate,
@@ -44,8 +44,8 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=60, encoding="utf-8")
 
 
-def _case(name: str) -> DerivationCase:
-    return next(c for c in PINNED_CASES if c.name == name)
+def _case(name: str) -> Case:
+    return next(c for c in PINNED_CASES if c.note == name)
 
 
 def _replace(steps: tuple[Step, ...], equation: int, **changes: object) -> tuple[Step, ...]:
@@ -92,7 +92,7 @@ def test_the_misindexed_row_o_of_eq2_hides_behind_one_hot_labels() -> None:
 
 
 def test_dropping_the_minus_sign_of_eq22_is_reported_as_not_holding() -> None:
-    def eq22_without_minus(c: DerivationCase) -> np.ndarray:
+    def eq22_without_minus(c: Case) -> np.ndarray:
         return -derive.eq22(c)
 
     broken = _replace(STEPS, 22, as_written=eq22_without_minus, corrected=eq22_without_minus)
@@ -103,7 +103,7 @@ def test_dropping_the_minus_sign_of_eq22_is_reported_as_not_holding() -> None:
 
 
 def test_a_broken_step_makes_the_command_exit_1_and_name_it(capsys: pytest.CaptureFixture[str]) -> None:
-    def eq20_without_sum_of_labels(c: DerivationCase) -> np.ndarray:
+    def eq20_without_sum_of_labels(c: Case) -> np.ndarray:
         return derive.eq22(c)  # (ŷ_w − y_w) v_c: Σy dropped, wrong for soft labels with Σy ≠ 1
 
     broken = _replace(STEPS, 20, as_written=eq20_without_sum_of_labels, corrected=eq20_without_sum_of_labels)
@@ -112,7 +112,7 @@ def test_a_broken_step_makes_the_command_exit_1_and_name_it(capsys: pytest.Captu
 
 
 def test_a_step_that_raises_is_reported_as_not_holding() -> None:
-    def crashes(c: DerivationCase) -> np.ndarray:
+    def crashes(c: Case) -> np.ndarray:
         raise ZeroDivisionError("broken on purpose")
 
     (result,) = evaluate(_replace(STEPS, 12, as_written=crashes, corrected=crashes)[11:12], PINNED_CASES)
@@ -137,7 +137,7 @@ def test_drawn_cases_are_deterministic_and_the_seed_changes_them() -> None:
     first, again = derive.drawn_cases(5), derive.drawn_cases(5)
     seeded = derive.drawn_cases(5, seed=12345)
 
-    def key(cases: tuple[DerivationCase, ...]) -> list[tuple[object, ...]]:
+    def key(cases: tuple[Case, ...]) -> list[tuple[object, ...]]:
         return [(c.U.tolist(), c.v_c.tolist(), c.y.tolist(), c.o) for c in cases]
 
     assert key(first) == key(again)
