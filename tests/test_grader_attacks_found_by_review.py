@@ -57,14 +57,23 @@ def test_a_directory_cannot_be_opened_to_reach_files_by_dir_fd(tmp_path: Path) -
     assert float(out.loss) != 7.0
 
 
-def test_signals_by_pidfd_which_no_audit_event_sees_are_unavailable(tmp_path: Path) -> None:
+def test_signals_by_pidfd_which_no_audit_event_sees_are_refused_by_name(tmp_path: Path) -> None:
     prelude = """
     import os, signal, posix
-    HAVE = [hasattr(m, n) for m, n in ((os, "pidfd_open"), (posix, "pidfd_open"), (signal, "pidfd_send_signal"))]
+    REFUSED = 0
+    for call in (lambda: os.pidfd_open(os.getpid()), lambda: posix.pidfd_open(os.getpid()),
+                 lambda: signal.pidfd_send_signal(0, 0)):
+        try:
+            call()
+        except PermissionError:
+            REFUSED += 1
     """
-    body = CORRECT.replace("    return loss,", "    loss = float(sum(HAVE))\n    return loss,")
+    body = CORRECT.replace("    return loss,", "    loss = float(REFUSED)\n    return loss,")
     with SandboxedImplementation(student(tmp_path, prelude, body), "cs224n", "naiveSoftmaxLossAndGradient") as impl:
-        assert float(impl(np.eye(2), np.ones(2), 0).loss) == 0.0
+        info = impl.start()
+        assert float(impl(np.eye(2), np.ones(2), 0).loss) == 3.0
+    assert any("calling os.pidfd_open" in b for b in info.blocked)
+    assert any("calling signal.pidfd_send_signal" in b for b in info.blocked)
 
 
 def test_module_level_setup_calls_do_not_force_extraction(tmp_path: Path) -> None:

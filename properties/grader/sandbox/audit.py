@@ -11,9 +11,7 @@ grader's and the risky modules from ``sys.modules``.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import stat
 import sys
 import types
 from collections.abc import Callable
@@ -22,9 +20,21 @@ from typing import Any
 #: Top-level modules a submission may not import unless the instructor allows them by name.
 AUTODIFF_MODULES = ("autograd", "jax", "jaxlib", "torch", "tensorflow")
 GRADER_MODULES = ("reference", "properties", "cegrad")
-#: Forks without an audit event (subprocess keeps working: it is loaded first and audited).
-#: ctypes is not here: scipy needs it at import; its dlopen/dlsym events are blocked instead.
-RISKY_MODULES = ("_posixsubprocess",)
+#: Modules whose C code does, without an audit event, what the hook refuses: fork and exec
+#: (_posixsubprocess; Tcl's ``exec`` in _tkinter), run code in a sub-interpreter that has no hook
+#: (_xxsubinterpreters, _testcapi.run_in_subinterp), write files anywhere (readline's history,
+#: dbm, POSIX shared memory and named semaphores in /dev/shm), or poke at the interpreter's
+#: internals (the other _test* modules).  ctypes is not here: scipy needs it at import; its
+#: events are refused instead.
+RISKY_MODULES = (
+    "_posixsubprocess", "_tkinter", "tkinter", "_xxsubinterpreters", "_xxinterpchannels", "readline",
+    "_dbm", "_gdbm", "_posixshmem", "_multiprocessing", "cffi", "_cffi_backend",
+    "_testcapi", "_testinternalcapi", "_testmultiphase", "_testbuffer", "_testclinic", "_testimportmultiple",
+    "_testsinglephase", "_ctypes_test", "_xxtestfuzz",
+)  # fmt: skip
+#: Always loaded, never to be imported again: a second copy would bring back the functions
+#: :func:`refuse_unaudited_calls` replaced.
+NEVER_RELOADED = ("posix", "_signal")
 
 MSG_IMPORT_AUTODIFF = (
     "cegrad: importing {name!r} is not allowed: derive the gradient by hand "
@@ -52,6 +62,17 @@ _PROCESS_EVENTS = {
     "gc.get_objects": "walking the garbage collector's objects",
     "gc.get_referrers": "walking the garbage collector's objects",
     "gc.get_referents": "walking the garbage collector's objects",
+    # A trace or profile function, or another thread's frames, would see this hook's frame.
+    "sys.settrace": "setting a trace function",
+    "sys.setprofile": "setting a profile function",
+    "sys._current_frames": "reading other threads' frames",
+    "sys._current_exceptions": "reading other threads' frames",
+    # A sub-interpreter has no audit hook.
+    "cpython.PyInterpreterState_New": "starting a sub-interpreter",
+    # SQLite opens and creates files itself (connect, ATTACH DATABASE), unseen by the hook.
+    "sqlite3.connect": "opening an sqlite3 database",
+    "sqlite3.connect/handle": "opening an sqlite3 database",
+    "sqlite3.enable_load_extension": "loading an sqlite3 extension",
 }
 #: File-system events whose listed argument positions are paths that must lie in the scratch dir.
 _FS_EVENTS = {
@@ -68,9 +89,28 @@ _FS_EVENTS = {
     "os.setxattr": (0,),
     "os.removexattr": (0,),
     "shutil.rmtree": (0,),
+    "os.chdir": (0,),  # relative names are resolved against the cwd: it must stay in scratch
 }
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 _S_IFMT, _S_IFLNK = 0o170000, 0o120000
+#: Devices a program may open (null, zero, full, random, urandom); any other could be a terminal
+#: (keystroke injection), a disk or memory.
+_HARMLESS_DEVICES = frozenset(os.makedev(1, minor) for minor in (3, 5, 7, 8, 9))
+#: Functions that raise no audit event, yet make device or fifo nodes, or act on other processes:
+#: replaced by :func:`refuse_unaudited_calls` with ones that are refused by name.
+_ON_OTHERS = ("setpriority", "pidfd_open", "sched_setaffinity", "sched_setscheduler", "sched_setparam")
+UNAUDITED_CALLS = {
+    "os": ("mknod", "mkfifo", "chroot", "setns", "unshare", *_ON_OTHERS),
+    "posix": ("mknod", "mkfifo", "chroot", "setns", "unshare", *_ON_OTHERS),
+    "signal": ("pidfd_send_signal",),
+    "_signal": ("pidfd_send_signal",),
+}
+#: Audit events the child's own code raises (the end of loading, the start of each call) and the
+#: one the stand-ins of unaudited functions raise.
+EVENT_LOADED, EVENT_CALL, EVENT_REFUSED = "cegrad.loaded", "cegrad.call", "cegrad.refused"
+#: Longest refusal text kept or sent (a path can be long), and how many distinct ones are kept.
+_MAX_REFUSAL_CHARS = 1000
+_MAX_REFUSALS = 20
 
 
 def package_dirs(names: tuple[str, ...]) -> list[str]:
@@ -108,172 +148,296 @@ def traceback_entries(exc: BaseException, _traceback_of: Any = _TRACEBACK_OF) ->
     return entries
 
 
+class LoadingRefusals(Exception):  # not an error: the hook's answer to EVENT_LOADED
+    """Raised by the hook at :data:`EVENT_LOADED`; ``args[0]`` is the tuple of refusals so far."""
+
+
+def end_of_loading() -> list[str]:
+    """What the hook refused while the submission loaded; from now on every refusal is fatal.
+
+    The record lives only in the hook's closure, as an immutable tuple it rebinds, so the
+    submission cannot clear it through any frame's ``f_locals`` or the garbage collector.
+    """
+    try:
+        sys.audit(EVENT_LOADED)
+    except LoadingRefusals as answer:
+        return list(answer.args[0])
+    return []
+
+
+def begin_call(seq: int) -> None:
+    """Tell the hook which call runs now, so a refusal can answer it at once."""
+    sys.audit(EVENT_CALL, seq)
+
+
+def resolve_path(
+    path: str | bytes,
+    _getcwd: Any = os.getcwd,
+    _lstat: Any = os.lstat,
+    _readlink: Any = os.readlink,
+    _bytes: type = bytes,
+    _reversed: Any = reversed,
+    _list: Any = list,
+    _oserror: Any = OSError,
+    _type: Any = type,
+    _s_ifmt: int = _S_IFMT,
+    _s_iflnk: int = _S_IFLNK,
+) -> str:
+    """An absolute path with every symlink and ``..`` resolved, as the kernel would (now).
+
+    Built from C functions bound as defaults and no globals: os.path.realpath is Python code whose
+    globals the submission could patch to make a forbidden path look harmless.  ``path`` must be
+    an exact str or bytes (the hook checks), so no method of the submission's runs here.
+    """
+    text: Any = path
+    if _type(text) is _bytes:
+        text = text.decode("utf-8", "surrogateescape")
+    if not text.startswith("/"):
+        text = _getcwd() + "/" + text
+    todo = _list(_reversed(text.split("/")))
+    resolved = ""
+    links = 0
+    while todo:
+        part = todo.pop()
+        if part in ("", "."):
+            continue
+        if part == "..":
+            resolved = resolved.rpartition("/")[0]
+            continue
+        candidate = resolved + "/" + part
+        try:
+            mode = _lstat(candidate).st_mode
+        except _oserror:
+            resolved = candidate
+            continue
+        if mode & _s_ifmt == _s_iflnk and links < 40:
+            links += 1
+            target = _readlink(candidate)
+            if target.startswith("/"):
+                resolved = ""
+            todo.extend(_reversed(target.split("/")))
+            continue
+        resolved = candidate
+    return resolved or "/"
+
+
+def is_under(path: str, dirs: tuple[str, ...], _any: Any = any) -> bool:
+    return _any(path == d or path.startswith(d + "/") for d in dirs)
+
+
+def descriptor_path(fd: int, _readlink: Any = os.readlink, _oserror: Any = OSError, _repr: Any = int.__repr__) -> str:
+    """Where an open descriptor points ("pipe:[..]" and the like for what is not a file)."""
+    try:
+        return _readlink("/proc/self/fd/" + _repr(fd))
+    except _oserror:
+        return "<a closed descriptor>"
+
+
 def make_audit_hook(
     scratch: str,
     forbidden_dirs: tuple[str, ...],
     readable_dirs: tuple[str, ...],
     allowed_imports: frozenset[str],
-    blocked_log: list[str],
+    report_fd: int,
 ) -> Callable[[str, tuple[Any, ...]], None]:
     """The audit hook.
 
+    It refuses an action by raising PermissionError (ImportError for imports) with a message for
+    the student.  While the submission loads, refusals are recorded and survivable (they become
+    a note); once :func:`end_of_loading` has run, a refusal is fatal: the hook writes a reply to
+    the current call (see :func:`begin_call`) that names it straight onto ``report_fd``, the
+    channel to the parent, and ends the process.  Nothing the submission does afterwards can
+    take the refusal back.
+
     Everything it uses is bound now, as immutable values in its closure or defaults, and it reads
     no module globals: patching builtins, ``os`` or this module later cannot change what it
-    decides.  Its state is reachable only through its own frame, which appears in the traceback of
-    each exception it raises; reading a traceback's frames is therefore refused to everyone but
-    :func:`traceback_entries`, which returns plain data.
+    decides.  Its two pieces of state (the refusals so far, the current call) are immutable
+    values it rebinds, held in cells that only this function references; a frame of the hook,
+    were the submission ever to get one, would show their values but no way to change them.
+    Every check of an argument looks at its exact type before anything else, so no method of the
+    submission's (a ``str`` subclass's ``__str__``, a ``__class__`` property, ``__fspath__``) ever
+    runs inside the hook.
     """
     imports = {name: MSG_IMPORT_AUTODIFF for name in AUTODIFF_MODULES}
     imports.update({name: MSG_IMPORT_GRADER for name in GRADER_MODULES})
-    imports.update({name: MSG_IMPORT_RISKY for name in RISKY_MODULES})
+    imports.update({name: MSG_IMPORT_RISKY for name in (*RISKY_MODULES, *NEVER_RELOADED)})
     for name in allowed_imports:
         imports.pop(name, None)
     forbidden_imports = types.MappingProxyType(imports)
     process_events = types.MappingProxyType(dict(_PROCESS_EVENTS))
     fs_events = types.MappingProxyType(dict(_FS_EVENTS))
-    write_flags, s_ifmt, s_iflnk = _WRITE_FLAGS, _S_IFMT, _S_IFLNK
+    write_flags = _WRITE_FLAGS
+    harmless_devices = _HARMLESS_DEVICES
     trusted_code = traceback_entries.__code__
+    helpers = (resolve_path, is_under, descriptor_path)
     # The frames of this hook and its helpers hold its state; a traceback through them (from a
     # blocked action) must not hand them out.  Frames of the submission's own exceptions may be
     # read, so traceback.print_exc() and logging.exception() in a correct submission still work.
-    hook_codes = frozenset(c for c in make_audit_hook.__code__.co_consts if isinstance(c, types.CodeType))
+    hook_codes = frozenset(
+        [c for c in make_audit_hook.__code__.co_consts if isinstance(c, types.CodeType)]
+        + [f.__code__ for f in helpers]
+    )
     # Compiled extension modules run C code that no audit hook sees (it could start processes or
     # write anywhere), so they may come only from the Python installation and its site-packages.
     installation = tuple(sorted({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix,
                                                                sys.base_exec_prefix)}))
     native_suffixes = (".so", ".pyd", ".dylib")
-    is_dir, stat_of = stat.S_ISDIR, os.stat
     own_pid = os.getpid()
     own_pid_text = str(own_pid)
+    report_channel = os.fstat(report_fd)
+    report_identity = (report_channel.st_dev, report_channel.st_ino)
+    from _json import encode_basestring_ascii as quote
 
-    def resolve(
-        path: Any,
-        _getcwd: Any = os.getcwd,
-        _lstat: Any = os.lstat,
-        _readlink: Any = os.readlink,
-        _bytes: type = bytes,
-        _reversed: Any = reversed,
-        _isinstance: Any = isinstance,
-        _list: Any = list,
-        _oserror: Any = OSError,
-        _type: Any = type,
-        _str: type = str,
-    ) -> str:
-        # A realpath built from C functions bound above: os.path.realpath is Python code whose
-        # globals the submission could patch to make a forbidden path look harmless.
-        if _type(path) is not _str and _type(path) is not _bytes:
-            # A path object's __fspath__ is the submission's code: it could answer the hook with
-            # a harmless path and open() with another one.
-            block("opening a file through a path object (pass str(path) instead)")
-        text = path
-        if _type(text) is _bytes:
-            text = text.decode("utf-8", "surrogateescape")
-        if not text.startswith("/"):
-            text = _getcwd() + "/" + text
-        todo = _list(_reversed(text.split("/")))
-        resolved = ""
-        links = 0
-        while todo:
-            part = todo.pop()
-            if part in ("", "."):
-                continue
-            if part == "..":
-                resolved = resolved.rpartition("/")[0]
-                continue
-            candidate = resolved + "/" + part
-            try:
-                mode = _lstat(candidate).st_mode
-            except _oserror:
-                resolved = candidate
-                continue
-            if mode & s_ifmt == s_iflnk and links < 40:
-                links += 1
-                target = _readlink(candidate)
-                if target.startswith("/"):
-                    resolved = ""
-                todo.extend(_reversed(target.split("/")))
-                continue
-            resolved = candidate
-        return resolved or "/"
+    from properties.grader.sandbox.protocol import _PREFIX, MAGIC
 
-    def under(path: str, dirs: tuple[str, ...], _any: Any = any) -> bool:
-        return _any(path == d or path.startswith(d + "/") for d in dirs)
-
-    def block(what: str, error: type[BaseException] = PermissionError, message: str = MSG_BLOCKED) -> None:
-        text = message.format(what=what, name=what)
-        blocked_log.append(text)
-        raise error(text)
-
-    def check_path_in_scratch(event: str, path: Any, _isinstance: Any = isinstance, _int: type = int) -> None:
-        if _isinstance(path, _int):
-            return  # an already-open descriptor: what it may do was decided when it was opened
-        resolved = resolve(path)
-        if not under(resolved, (scratch,)):
-            block(f"{event} on {resolved} (outside the scratch directory)")
+    refusals: tuple[str, ...] = ()
+    call: int | None = None  # None while loading; then the seq of the current (or last) call
 
     def hook(
         event: str,
         args: tuple[Any, ...],
-        _isinstance: Any = isinstance,
+        _type: Any = type,
         _str: type = str,
         _int: type = int,
+        _bytes: type = bytes,
         _len: Any = len,
         _any: Any = any,
         _getframe: Any = sys._getframe,
-        _import_error: type = ImportError,
+        _import_error: type[BaseException] = ImportError,
+        _permission_error: type[BaseException] = PermissionError,
+        _repr: Any = int.__repr__,
+        _oserror: type[OSError] = OSError,
+        _stat: Any = os.stat,
+        _fstat: Any = os.fstat,
+        _write: Any = os.write,
+        _exit: Any = os._exit,
+        _pack: Any = _PREFIX.pack,
+        _quote: Any = quote,
+        _resolve: Any = resolve_path,
+        _under: Any = is_under,
+        _fd_path: Any = descriptor_path,
+        _s_ifmt: int = _S_IFMT,
     ) -> None:
-        if event == "open":
+        nonlocal refusals, call
+        what = ""  # set to the refused action; the one place below that refuses acts on it
+        error = _permission_error
+        text = ""  # the student's message, when not MSG_BLOCKED
+        if event == EVENT_LOADED:
+            call = 0 if call is None else call
+            raise LoadingRefusals(refusals)
+        elif event == EVENT_CALL:
+            # A wrong number from the submission only makes its next refusal break the protocol.
+            call = args[0] if _len(args) == 1 and _type(args[0]) is _int else -1
+            return
+        elif event == "open":
             path, mode, flags = (*args, None, None)[:3]
-            if _isinstance(path, _int):
-                return
-            writing = (_isinstance(mode, _str) and _any(c in mode for c in "wax+")) or (
-                _isinstance(flags, _int) and flags & write_flags
-            )
-            resolved = resolve(path)
-            if writing and not under(resolved, (scratch,)):
-                block(f"writing to {resolved} (outside the scratch directory)")
-            if not under(resolved, (scratch,)):
-                # a directory descriptor would let os.open(name, dir_fd=fd) reach any file: the
-                # "open" event carries no dir_fd, so the relative name could not be checked
+            if _type(path) is _int:
+                return  # an already-open descriptor: what it may do was decided when it was opened
+            if _type(path) is not _str and _type(path) is not _bytes:
+                # A path object's __fspath__ is the submission's code: it could answer the hook
+                # with a harmless path and open() with another one.
+                what = "opening a file through a path object (pass str(path) instead)"
+            else:
+                writing = (_type(mode) is _str and _any(c in mode for c in "wax+")) or (
+                    _type(flags) is _int and flags & write_flags)
+                resolved = _resolve(path)
                 try:
-                    directory = is_dir(stat_of(resolved).st_mode)
-                except OSError:
-                    directory = False
-                if directory:
-                    block(f"opening the directory {resolved}")
-            if under(resolved, forbidden_dirs) and not under(resolved, readable_dirs):
-                block(f"reading the grader's or an autodiff library's file {resolved}")
-            proc_pid = resolved[6:].partition("/")[0] if resolved.startswith("/proc/") else ""
-            if proc_pid.isdigit() and proc_pid != own_pid_text:
-                # Another process's environ, memory or open files (the grader's among them).
-                block(f"reading another process's {resolved}")
+                    kind = _stat(resolved)
+                    file_type, device = kind.st_mode & _s_ifmt, kind.st_rdev
+                except _oserror:
+                    file_type, device = 0, 0
+                proc_pid = resolved[6:].partition("/")[0] if resolved.startswith("/proc/") else ""
+                if writing and not _under(resolved, (scratch,)):
+                    what = f"writing to {resolved} (outside the scratch directory)"
+                elif file_type == 0o040000:
+                    # A directory descriptor would let os.open(name, dir_fd=fd) reach any file:
+                    # the "open" event carries no dir_fd, so the relative name could not be checked.
+                    what = f"opening the directory {resolved}"
+                elif file_type in (0o020000, 0o060000) and device not in harmless_devices:
+                    what = f"opening the device {resolved}"
+                elif _under(resolved, forbidden_dirs) and not _under(resolved, readable_dirs):
+                    what = f"reading the grader's or an autodiff library's file {resolved}"
+                elif proc_pid.isdigit() and proc_pid != own_pid_text:
+                    # Another process's environ, memory or open files (the grader's among them).
+                    what = f"reading another process's {resolved}"
         elif event == "import":
+            name: Any = args[0] if _len(args) > 0 else None
             filename: Any = args[1] if _len(args) > 1 else None
-            if _isinstance(filename, _str) and filename.endswith(native_suffixes) and not under(
-                    resolve(filename), installation):
-                block(f"loading the compiled extension {filename}", _import_error)
-            top = _str(args[0]).partition(".")[0]
-            message = forbidden_imports.get(top)
-            if message is not None:
-                block(top, _import_error, message)
+            error = _import_error
+            if _type(name) is not _str or (filename is not None and _type(filename) is not _str):
+                # A str subclass may answer the hook's questions about itself with lies.
+                what = "importing a module by a name that is not a plain str"
+            elif filename is not None and filename.endswith(native_suffixes) and not _under(
+                    _resolve(filename), installation):
+                what = f"loading the compiled extension {filename}"
+            else:
+                top = name.partition(".")[0]
+                message = forbidden_imports.get(top)
+                if message is not None:
+                    what, text = top, message.format(name=top)
         elif event in process_events:
-            block(process_events[event])
-        elif event == "object.__getattr__" and args[1] == "tb_frame":
+            what = process_events[event]
+        elif event == "object.__getattr__" and _len(args) == 2 and args[1] == "tb_frame":
             caller = _getframe(1).f_code
             if caller is trusted_code or caller in hook_codes:
                 return  # our own reader, or this hook looking at the frame just below
             if args[0].tb_frame.f_code in hook_codes:
-                block("reading the frames of a traceback")
+                what = "reading the frames of a traceback"
+        elif event == "object.__setattr__" and _len(args) == 3 and _any(args[0] is f for f in helpers):
+            what = "changing the grader's own functions"
         elif event in ("os.kill", "os.killpg"):
             if args[0] not in (own_pid, 0):
-                block(f"sending a signal to process {args[0]}")
+                what = f"sending a signal to process {args[0]}"
         elif event.startswith("ctypes.") and not (event == "ctypes.dlopen" and args[0] is None):
             # dlopen(None) is ctypes' own import (ctypes.pythonapi); symbols from it need dlsym.
-            block(f"loading or calling C code through ctypes ({event})")
+            what = f"loading or calling C code through ctypes ({event})"
+        elif event == EVENT_REFUSED:
+            what = args[0] if _len(args) == 1 and _type(args[0]) is _str else "an unaudited call"
         elif event in fs_events:
             for index in fs_events[event]:
-                if index < _len(args):
-                    check_path_in_scratch(event, args[index])
+                if index >= _len(args):
+                    continue
+                target = args[index]
+                if _type(target) is _int:
+                    # fchmod, fchown, futimens, fchdir of an open descriptor: judge the file it is
+                    where = _fd_path(target)
+                elif _type(target) is _str or _type(target) is _bytes:
+                    where = _resolve(target)
+                else:
+                    what = "passing a path object to the os module (pass str(path) instead)"
+                    break
+                if not _under(where, (scratch,)):
+                    what = f"{event} on {where} (outside the scratch directory)"
+                    break
+        if not what:
+            return
+        if not text:
+            text = MSG_BLOCKED.format(what=what)
+        text = text[:_MAX_REFUSAL_CHARS]
+        if call is None:
+            if text not in refusals and _len(refusals) < _MAX_REFUSALS:
+                refusals = (*refusals, text)
+            raise error(text)
+        # After loading, a refusal is the end: answer the current call with it, then stop.
+        try:
+            channel = _fstat(report_fd)
+            intact = (channel.st_dev, channel.st_ino) == report_identity
+        except _oserror:
+            intact = False
+        if intact:  # else the submission replaced the channel: dying unexplained still fails the call
+            quoted = _quote(text)
+            header = (
+                '{"kind": "raised", "fields": {"seq": ' + _repr(call) + ', "type": "PermissionError", '
+                '"message": ' + quoted + ', "traceback": "", "unsendable": [], '
+                '"blocked": [' + quoted + ']}, "arrays": []}'
+            ).encode("ascii")
+            frame = _pack(MAGIC, _len(header), 0) + header
+            while frame:
+                try:
+                    frame = frame[_write(report_fd, frame):]
+                except _oserror:
+                    break
+        _exit(70)
 
     return hook
 
@@ -312,22 +476,51 @@ class BuiltinsGuard:
         self._namespace.update(self._theirs)
 
 
-def remove_unaudited_signals() -> None:
-    """pidfd_open/pidfd_send_signal raise no audit event, yet can stop or kill the grader: remove them."""
-    import posix
-    import signal
+def refuser(qualname: str) -> Callable[..., None]:
+    """A stand-in for a function that raises no audit event: calling it is refused by name."""
 
-    for module, name in ((os, "pidfd_open"), (posix, "pidfd_open"), (signal, "pidfd_send_signal")):
-        with contextlib.suppress(AttributeError):
-            delattr(module, name)
+    def refused(*args: Any, _audit: Any = sys.audit, _what: str = f"calling {qualname}", **kwargs: Any) -> None:
+        _audit(EVENT_REFUSED, _what)
+
+    refused.__name__ = refused.__qualname__ = qualname.rpartition(".")[2]
+    return refused
 
 
-# NumPy 1.24 removed these aliases of the builtins; course code of earlier years still uses them
-# (np.float(...)).  They meant exactly the builtins, so supplying them changes no result.
+def refuse_unaudited_calls() -> None:
+    """Replace the functions of :data:`UNAUDITED_CALLS` with refusers (the originals are dropped)."""
+    import posix  # noqa: F401  # loaded with os; named so that sys.modules surely holds it
+    import signal  # noqa: F401  # loads _signal too
+
+    for module_name, names in UNAUDITED_CALLS.items():
+        module = sys.modules[module_name]
+        for name in names:
+            if hasattr(module, name):
+                setattr(module, name, refuser(f"{module_name}.{name}"))
+
+
 def drop_modules(keep_allowed: frozenset[str]) -> None:
     """Forget the grader's and the risky modules, so importing them again is an audited import."""
     doomed = set(AUTODIFF_MODULES) | set(GRADER_MODULES) | set(RISKY_MODULES) | {"ctypes", "_ctypes"}
+    stand_ins: dict[int, Any] = {}
+    dropped = []  # keeps the originals alive, so their ids stay theirs while aliases are replaced
     for name in list(sys.modules):
         top = name.partition(".")[0]
         if top in doomed and top not in keep_allowed:
-            del sys.modules[name]
+            module = sys.modules.pop(name)
+            dropped.append(module)
+            if name in RISKY_MODULES and module is not None:
+                stand_in = types.ModuleType(name)
+                for attr, value in vars(module).items():
+                    if callable(value) and not attr.startswith("__"):
+                        setattr(stand_in, attr, refuser(f"{name}.{attr}"))
+                        stand_ins[id(value)] = getattr(stand_in, attr)
+                stand_ins[id(module)] = stand_in
+    # A module loaded earlier may keep its own name for a risky function or module (subprocess
+    # binds _posixsubprocess.fork_exec as _fork_exec): every such alias becomes the refuser too.
+    for module in list(sys.modules.values()):
+        namespace = getattr(module, "__dict__", None)
+        if type(namespace) is dict:
+            for attr, value in list(namespace.items()):
+                if id(value) in stand_ins:
+                    namespace[attr] = stand_ins[id(value)]
+    del dropped

@@ -35,10 +35,12 @@ from properties.grader.sandbox.audit import (
     AUTODIFF_MODULES,
     BuiltinsGuard,
     ImportGate,
+    begin_call,
     drop_modules,
+    end_of_loading,
     make_audit_hook,
     package_dirs,
-    remove_unaudited_signals,
+    refuse_unaudited_calls,
     traceback_entries,
 )
 
@@ -72,11 +74,6 @@ def _apply_limits(args: argparse.Namespace) -> None:
     if os.geteuid() != 0:
         # RLIMIT_NPROC counts every process of the user; root ignores it, hence the audit hook too.
         resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
-
-
-def _summary(blocked: list[str], limit: int = 20) -> list[str]:
-    """The distinct blocked actions, at most ``limit``: a loop of attempts must not bloat a frame."""
-    return list(dict.fromkeys(blocked))[:limit]
 
 
 REMOVED_NUMPY_ALIASES = {"float": float, "int": int, "bool": bool, "object": object, "complex": complex, "str": str}
@@ -138,10 +135,10 @@ def main(argv: list[str] | None = None) -> None:
         [properties_dir] * ("properties" not in allowed)
         + package_dirs(tuple(n for n in (*AUTODIFF_MODULES, "reference", "cegrad") if n not in allowed))
     )
-    blocked: list[str] = []
     # the submission's own folder stays readable even where it lies under a protected folder (the
-    # bundled examples live inside the package)
-    hook = make_audit_hook(scratch, forbidden_dirs, (shim_dir, os.path.dirname(os.path.realpath(path))), allowed, blocked)
+    # bundled examples live inside the package); the hook keeps its own record of refusals and,
+    # after loading, answers the current call itself on out_fd when it refuses something
+    hook = make_audit_hook(scratch, forbidden_dirs, (shim_dir, os.path.dirname(os.path.realpath(path))), allowed, out_fd)
 
     def flush() -> None:
         for stream in (sys.stdout, sys.stderr):
@@ -190,7 +187,7 @@ def main(argv: list[str] | None = None) -> None:
     sys.modules["__main__"] = types.ModuleType("__main__")
     sys.path.insert(0, folder)
     sys.path.append(shim_dir)
-    remove_unaudited_signals()
+    refuse_unaudited_calls()
     _supply_removed_numpy_aliases()
     guard = BuiltinsGuard()
     sys.addaudithook(hook)
@@ -225,20 +222,21 @@ def main(argv: list[str] | None = None) -> None:
                 "type": "SystemExit",
                 "message": MSG_EXIT_AT_IMPORT.format(code=exc.code),
                 "traceback": submission_frames(exc),
-                "blocked": _summary(blocked),
+                "blocked": end_of_loading(),
             },
         )
         os._exit(0)
     except BaseException as exc:  # anything at import time is the submission's failure
         guard.ours()
-        send("load_failed", {**describe(exc), "blocked": _summary(blocked)})
+        send("load_failed", {**describe(exc), "blocked": end_of_loading()})
         os._exit(0)
 
     def shims_in_use() -> list[str]:
         files = {name: getattr(mod, "__file__", None) for name, mod in list(sys.modules.items())}
         return sorted(n for n, f in files.items() if isinstance(f, str) and f.startswith(shim_dir + "/"))
 
-    send("loaded", {"shims": shims_in_use(), "blocked": _summary(blocked)})
+    refused_while_loading = end_of_loading()
+    send("loaded", {"shims": shims_in_use(), "blocked": refused_while_loading})
 
     while True:
         request = read_message(in_fd)
@@ -246,10 +244,10 @@ def main(argv: list[str] | None = None) -> None:
             os._exit(0)
         seq = request.fields["seq"]
         inputs = dict(request.arrays)  # U and v_c; V and U for a skip-gram window
-        blocked_before = len(blocked)
         raised: BaseException | None = None
         values_of = course.call_values(request.fields, inputs, dataset)
         call_args = convention.arguments(values_of, accepts)
+        begin_call(seq)
         guard.theirs()
         try:
             result = fn(*call_args)
@@ -269,11 +267,7 @@ def main(argv: list[str] | None = None) -> None:
                 arrays[name] = value
             else:
                 unsendable.append(name)
-        fields: dict[str, Any] = {
-            "seq": seq,
-            "unsendable": unsendable,
-            "blocked": _summary(blocked[blocked_before:]),
-        }
+        fields: dict[str, Any] = {"seq": seq, "unsendable": unsendable}
         drawn = None
         if type(values_of["dataset"]) is course.GraderDataset:  # its own __dict__ only, never its methods
             state = object.__getattribute__(values_of["dataset"], "__dict__")
