@@ -14,8 +14,9 @@ Two kinds of implementation under test, each called with fresh copies of its inp
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Protocol
 
 import numpy as np
@@ -28,6 +29,9 @@ from properties.implementation import Outputs, Unusable, _name_of, normalise_out
 
 NS_OUTPUTS = frozenset({"loss", "grad_v_c", "grad_U"})
 WINDOW_OUTPUTS = frozenset({"loss", "grad_V", "grad_U"})
+#: The names messages give the outputs where an implementation has no names of its own.
+NS_LABELS: Mapping[str, str] = MappingProxyType({"loss": "loss", "grad_v_c": "dJ/dv_c", "grad_U": "dJ/dU"})
+WINDOW_LABELS: Mapping[str, str] = MappingProxyType({"loss": "loss", "grad_V": "dJ/dV", "grad_U": "dJ/dU"})
 
 MSG_NOT_A_TRIPLE = "expected a tuple (loss, {grad_centre}, {grad_outside}), got {what}"
 
@@ -35,6 +39,7 @@ MSG_NOT_A_TRIPLE = "expected a tuple (loss, {grad_centre}, {grad_outside}), got 
 class NegSamplingImplementation(Protocol):
     name: str
     provides: frozenset[str]
+    labels: Mapping[str, str]  # slot -> the name the student's convention gives it
 
     def __call__(self, U: np.ndarray, v_c: np.ndarray, o: int, draws: tuple[int, ...], K: int) -> Outputs: ...
 
@@ -55,6 +60,7 @@ class WindowOutputs:
 class WindowImplementation(Protocol):
     name: str
     provides: frozenset[str]
+    labels: Mapping[str, str]
 
     def __call__(self, V: np.ndarray, U: np.ndarray, c: int, outside: tuple[int, ...],
                  negatives: tuple[tuple[int, ...], ...] | None) -> WindowOutputs: ...
@@ -78,6 +84,7 @@ class NegSamplingFunction:
     name: str
     call: Callable[[np.ndarray, np.ndarray, int, tuple[int, ...], int], Any]
     provides: frozenset[str] = NS_OUTPUTS
+    labels: Mapping[str, str] = field(default_factory=lambda: NS_LABELS)
 
     def __call__(self, U: np.ndarray, v_c: np.ndarray, o: int, draws: tuple[int, ...], K: int) -> Outputs:
         U_before, v_before = U.copy(), v_c.copy()
@@ -107,6 +114,7 @@ class WindowFunction:
     name: str
     call: Callable[[np.ndarray, np.ndarray, int, tuple[int, ...], tuple[tuple[int, ...], ...] | None], Any]
     provides: frozenset[str] = WINDOW_OUTPUTS
+    labels: Mapping[str, str] = field(default_factory=lambda: WINDOW_LABELS)
 
     def __call__(self, V: np.ndarray, U: np.ndarray, c: int, outside: tuple[int, ...],
                  negatives: tuple[tuple[int, ...], ...] | None) -> WindowOutputs:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,14 +28,13 @@ from properties import tolerances
 from properties.assignment import mistakes as m
 from properties.assignment import oracles
 from properties.assignment import strategies as s
+from properties.assignment.implementation import NS_LABELS, WINDOW_LABELS
 from properties.assignment.strategies import NegSamplingCase, WindowCase
 from properties.grader.conventions import CONVENTIONS
 from properties.implementation import ImplementationFatal, Unusable
 from properties.mistakes import Mistake
 from properties.registry import FatalOnCase, Law, LawViolation, Registry, SubmissionCrashed, rejecting
 
-NS_LABELS = {"loss": "loss", "grad_v_c": "dJ/dv_c", "grad_U": "dJ/dU"}
-WINDOW_LABELS = {"loss": "loss", "grad_V": "dJ/dV", "grad_U": "dJ/dU"}
 CRASH_HINT = "the function must return for every valid input, including d = 1, v_c = 0 and K = 1"
 
 
@@ -43,9 +42,8 @@ CRASH_HINT = "the function must return for every valid input, including d = 1, v
 # Calling an implementation and reading its outputs
 
 
-def _label(impl: Any, name: str, default: dict[str, str]) -> str:
-    labels: dict[str, str] = getattr(impl, "labels", None) or {}
-    return labels.get(name, default[name])
+def _label(impl: Any, name: str, default: Mapping[str, str]) -> str:
+    return str(impl.labels.get(name, default[name]))
 
 
 def _violation(law: Law, case: Any, detail: str, hint: str = "", note: str = "") -> LawViolation:
@@ -79,7 +77,7 @@ def _shape(name: str, case: Any) -> tuple[int, ...]:
     return {"loss": (), "grad_v_c": (case.d,), "grad_U": (case.W, case.d), "grad_V": (case.W, case.d)}[name]
 
 
-def output(law: Law, impl: Any, outputs: Any, name: str, case: Any, labels: dict[str, str]) -> np.ndarray:
+def output(law: Law, impl: Any, outputs: Any, name: str, case: Any, labels: Mapping[str, str]) -> np.ndarray:
     """The named output as float64 of the expected shape, or a violation saying why it is not."""
     value = outputs.get(name)
     text = _label(impl, name, labels)
@@ -214,7 +212,7 @@ WINDOW_OUTPUTS = frozenset({"loss", "grad_V", "grad_U"})
 
 
 
-def _any_label(slot: str, default: dict[str, str]) -> str:
+def _any_label(slot: str, default: Mapping[str, str]) -> str:
     """A regex of every name the output ``slot`` goes by: ours, and each convention's (the findings
     below hold whichever convention the implementation was called in)."""
     names = {default[slot], *(c.labels[slot] for c in CONVENTIONS.values() if slot in c.labels)}
