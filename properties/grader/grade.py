@@ -152,7 +152,6 @@ def grade(
     sub = intake.read_submission(path)
     spec = intake.choose_convention(sub, convention, function)
     impl, loaded, notes = load(sub, spec, tuple(allow_imports), limits or Limits())
-    impl.labels = spec.labels  # the names the student used
     report = Report(submission=str(path), convention=spec.name, function=spec.function_name,
                     profile=profile, seed=seed, notes=notes)
     applicable = [law for law in laws.LAWS if law.applies_to(impl)]

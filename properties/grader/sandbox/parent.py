@@ -52,7 +52,7 @@ from properties.grader.sandbox.protocol import (
     wait_readable,
     wait_ready,
 )
-from properties.implementation import LABELS, OUTPUT_NAMES, LabelForm, Outputs, Unusable, normalise_output
+from properties.implementation import OUTPUT_NAMES, LabelForm, Outputs, Unusable, normalise_output
 
 __all__ = [
     "CallTimeout",
@@ -221,9 +221,7 @@ class SandboxedImplementation:
     with the submission's folder and the shims on the path as in module mode.
     """
 
-    #: the Implementation protocol's optional slots: the names the messages use for the outputs
-    #: (the grader sets the convention's own), and no label-vector form (no convention has one)
-    labels: Mapping[str, str] = LABELS
+    #: the Implementation protocol's optional slot: no convention has a label-vector form
     grad_U_from_label: LabelForm | None = None
 
     def __init__(
@@ -252,6 +250,8 @@ class SandboxedImplementation:
         self.limits = limits
         self.name = f"{self.path.name}:{function_name}"
         self.provides = CONVENTIONS[convention_name].provides
+        #: the Implementation's ``labels``: the convention's names for the outputs, as the student wrote them
+        self.labels: Mapping[str, str] = CONVENTIONS[convention_name].labels
         #: Calls answered (including those that raised) and their total wall-clock seconds.
         self.calls = 0
         self.total_seconds = 0.0
