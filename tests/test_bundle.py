@@ -56,6 +56,7 @@ def run_autograder(root: Path) -> dict[str, Any]:
     return results
 
 
+@pytest.mark.xdist_group("bundle")
 def test_the_zip_has_gradescopes_two_scripts_at_its_root_executable(autograder_zip: Path) -> None:
     with zipfile.ZipFile(autograder_zip) as archive:
         infos = {info.filename: info for info in archive.infolist()}
@@ -70,6 +71,8 @@ def test_the_zip_has_gradescopes_two_scripts_at_its_root_executable(autograder_z
     assert subprocess.run(["bash", "-n", "-c", setup], check=False).returncode == 0
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("bundle")  # one module-scoped zip
 def test_the_bundled_source_runs_cegrad_on_its_own(tmp_path: Path, autograder_zip: Path) -> None:
     with zipfile.ZipFile(autograder_zip) as archive:
         archive.extractall(tmp_path)
@@ -81,6 +84,8 @@ def test_the_bundled_source_runs_cegrad_on_its_own(tmp_path: Path, autograder_zi
     assert run.stdout.startswith(str(tmp_path / bundle.SOURCE_FOLDER)), run.stdout + run.stderr
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("bundle")  # one module-scoped zip
 def test_a_correct_submission_gets_full_marks_in_results_json(tmp_path: Path, autograder_zip: Path) -> None:
     root = gradescope_layout(tmp_path, autograder_zip)
     shutil.copy(student_file("cs224n_vectorised.py"), root / "submission" / "word2vec.py")
@@ -90,6 +95,8 @@ def test_a_correct_submission_gets_full_marks_in_results_json(tmp_path: Path, au
     assert {"score", "execution_time", "output", "tests"} <= set(results)
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("bundle")  # one module-scoped zip
 def test_a_wrong_single_file_gets_partial_credit_and_the_diagnosis(tmp_path: Path, autograder_zip: Path) -> None:
     root = gradescope_layout(tmp_path, autograder_zip)
     shutil.copy(student_file("examples/sign_flip.py"), root / "submission" / "my_solution.py")
@@ -99,6 +106,8 @@ def test_a_wrong_single_file_gets_partial_credit_and_the_diagnosis(tmp_path: Pat
     assert failed and any("the sign is flipped" in t["output"] for t in failed)
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("bundle")  # one module-scoped zip
 def test_an_empty_submission_still_writes_results_json_with_score_0(tmp_path: Path, autograder_zip: Path) -> None:
     root = gradescope_layout(tmp_path, autograder_zip)
     results = run_autograder(root)
@@ -106,6 +115,8 @@ def test_an_empty_submission_still_writes_results_json_with_score_0(tmp_path: Pa
     assert "Your submission is empty" in results["output"]
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("bundle")  # one module-scoped zip
 def test_a_not_gradable_submission_gets_score_0_and_cegrads_reason(tmp_path: Path, autograder_zip: Path) -> None:
     root = gradescope_layout(tmp_path, autograder_zip)
     (root / "submission" / "word2vec.py").write_text("x = 1\n")

@@ -18,6 +18,7 @@ def cegrad(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[s
                           cwd=cwd, timeout=300, check=False)
 
 
+@pytest.mark.slow
 def test_a_correct_submission_exits_0_with_full_marks() -> None:
     run = cegrad("grade", str(student_file("cs224n_vectorised.py")), "--profile", "quick")
     assert run.returncode == 0, run.stdout + run.stderr
@@ -32,6 +33,7 @@ def test_a_wrong_submission_exits_1_and_names_the_mistake() -> None:
     assert "the one-hot y was not subtracted" in run.stdout
 
 
+@pytest.mark.slow
 def test_json_report_has_the_documented_shape() -> None:
     run = cegrad("grade", str(student_file("examples/sign_flip.py")), "--format", "json", "--profile", "quick")
     assert run.returncode == 1
@@ -45,6 +47,7 @@ def test_json_report_has_the_documented_shape() -> None:
     assert report["score"] == sum(p["weight"] for p in report["properties"] if p["status"] == "passed")
 
 
+@pytest.mark.slow
 def test_two_gradings_of_the_same_file_give_identical_json_apart_from_timing() -> None:
     runs = [json.loads(cegrad("grade", str(student_file("wrong_off_by_one.py")), "--format", "json",
                               "--profile", "quick", "--seed", "7").stdout) for _ in range(2)]
@@ -53,6 +56,7 @@ def test_two_gradings_of_the_same_file_give_identical_json_apart_from_timing() -
     assert runs[0] == runs[1]
 
 
+@pytest.mark.slow
 def test_gradescope_results_json_gives_partial_credit_per_law(tmp_path: Path) -> None:
     out = tmp_path / "results" / "results.json"
     run = cegrad("grade", str(student_file("examples/no_max_shift.py")), "--format", "gradescope",
@@ -66,6 +70,7 @@ def test_gradescope_results_json_gives_partial_credit_per_law(tmp_path: Path) ->
     assert [t["name"].split(":")[0] for t in failed] == ["robustness"]
 
 
+@pytest.mark.slow
 def test_gradescope_output_defaults_to_results_folder(tmp_path: Path) -> None:
     run = cegrad("grade", str(student_file("examples/grad_u.py")), "--format", "gradescope", "--profile", "quick", cwd=tmp_path)
     assert run.returncode == 0

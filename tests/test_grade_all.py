@@ -95,6 +95,8 @@ def rows_by_name(book: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {row["submission"]: row for row in book["submissions"]}
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("graded-class")  # one module-scoped class grading
 def test_every_submission_gets_one_row_with_its_expected_status(graded_class: Any) -> None:
     _, run, book = graded_class
     rows = rows_by_name(book)
@@ -106,6 +108,8 @@ def test_every_submission_gets_one_row_with_its_expected_status(graded_class: An
                             "elapsed_s"}
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("graded-class")  # one module-scoped class grading
 def test_a_hanging_and_a_crashing_submission_fail_without_stopping_the_batch(graded_class: Any) -> None:
     _, _, book = graded_class
     rows = rows_by_name(book)
@@ -114,6 +118,8 @@ def test_a_hanging_and_a_crashing_submission_fail_without_stopping_the_batch(gra
     assert rows["alice/"]["passed"] is True  # graded after or beside them all the same
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("graded-class")  # one module-scoped class grading
 def test_a_not_gradable_file_gets_a_row_saying_why(graded_class: Any) -> None:
     _, _, book = graded_class
     row = rows_by_name(book)["notes.py"]
@@ -121,6 +127,8 @@ def test_a_not_gradable_file_gets_a_row_saying_why(graded_class: Any) -> None:
     assert "no function of a known convention was found" in row["message"]
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("graded-class")  # one module-scoped class grading
 def test_verdicts_equal_those_of_cegrad_grade_on_each_file_alone(graded_class: Any) -> None:
     folder, _, book = graded_class
     rows = rows_by_name(book)
@@ -138,6 +146,8 @@ def test_verdicts_equal_those_of_cegrad_grade_on_each_file_alone(graded_class: A
         assert process.returncode == (0 if row["passed"] else 1)
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("graded-class")  # one module-scoped class grading
 def test_the_misconception_report_counts_diagnoses_with_the_smallest_counterexample(graded_class: Any) -> None:
     _, run, book = graded_class
     found = book["misconceptions"]
@@ -158,6 +168,8 @@ def test_the_misconception_report_counts_diagnoses_with_the_smallest_counterexam
     assert "the sign is flipped" in run.stderr and "smallest counterexample: W=" in run.stderr
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("graded-class")  # one module-scoped class grading
 def test_a_rerun_takes_every_result_from_the_cache_and_writes_csv(graded_class: Any) -> None:
     folder, _, book = graded_class
     run = cegrad("grade-all", str(folder), "--jobs", "2", *QUICK, timeout=60)
@@ -173,6 +185,8 @@ def test_a_rerun_takes_every_result_from_the_cache_and_writes_csv(graded_class: 
     assert f"{len(CLASS)} from the cache" in run.stderr
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("graded-class")  # one module-scoped class grading
 def test_changing_a_file_or_its_helpers_regrades_only_that_submission(graded_class: Any) -> None:
     folder, _, _ = graded_class
     helper = folder / "alice" / "utils" / "utils.py"
@@ -190,6 +204,7 @@ def test_a_class_that_all_passes_exits_0(tmp_path: Path) -> None:
     assert gradebook.NO_FAILURES in run.stderr
 
 
+@pytest.mark.slow
 def test_force_regrades_what_the_cache_would_skip(tmp_path: Path) -> None:
     (tmp_path / "notes.py").write_text(NOT_GRADABLE)  # not gradable: cached like a verdict, and quick
     # the second run would take notes.py from the cache (as the class rerun above shows) but for --force
@@ -199,6 +214,7 @@ def test_force_regrades_what_the_cache_would_skip(tmp_path: Path) -> None:
     assert (tmp_path / batch.CACHE_DIRNAME).is_dir()
 
 
+@pytest.mark.slow
 def test_the_overall_limit_stops_a_submission_and_says_so(tmp_path: Path) -> None:
     (tmp_path / "hangs.py").write_text(HANGING)
     run = cegrad("grade-all", str(tmp_path), "--timeout", "3", "--format", "json", *QUICK, timeout=60)

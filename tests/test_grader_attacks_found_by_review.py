@@ -12,6 +12,9 @@ from properties.grader import intake
 from properties.grader.grade import grade
 from properties.grader.sandbox.parent import LoadFailed, SandboxedImplementation
 
+#: every test here grades in a sandboxed child process (tox -e fast leaves them out)
+pytestmark = pytest.mark.slow
+
 CORRECT = """
 def naiveSoftmaxLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, dataset):
     z = outsideVectors @ centerWordVec

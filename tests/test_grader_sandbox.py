@@ -35,6 +35,9 @@ from properties.grader.sandbox.parent import (
 )
 from properties.implementation import ImplementationFatal, Unusable
 
+#: every test here grades in a sandboxed child process (tox -e fast leaves them out)
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[1]
 FAST = Limits(call_seconds=5.0, import_seconds=10.0)
 

@@ -13,6 +13,9 @@ from properties.grader.grade import grade
 from properties.mistakes import MISTAKES, Mistake
 from tests.student_files import SUBMISSIONS, WRAPPERS, laws_that_see_it, makes_sense, student_file, write
 
+#: every test here grades in a sandboxed child process (tox -e fast leaves them out)
+pytestmark = pytest.mark.slow
+
 
 def _table() -> list[tuple[str, str, str]]:
     rows = []

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.student_files import student_file
 
 
@@ -14,6 +16,7 @@ def pytest_on(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, cwd=cwd, timeout=300, check=False)
 
 
+@pytest.mark.slow
 def test_one_test_per_law_and_all_pass_for_a_correct_file(tmp_path: Path) -> None:
     run = pytest_on("--cegrad-submission", str(student_file("examples/correct.py")), "--cegrad-profile", "quick",
                     cwd=tmp_path)
@@ -21,6 +24,7 @@ def test_one_test_per_law_and_all_pass_for_a_correct_file(tmp_path: Path) -> Non
     assert "14 passed" in run.stdout
 
 
+@pytest.mark.slow
 def test_a_wrong_file_fails_the_laws_it_breaks_with_the_graders_message(tmp_path: Path) -> None:
     run = pytest_on("--cegrad-submission", str(student_file("examples/no_max_shift.py")), "--cegrad-profile", "quick",
                     cwd=tmp_path)
