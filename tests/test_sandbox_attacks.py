@@ -501,6 +501,31 @@ ATTACKS = [
         threading.Thread(target=snoop, daemon=True).start()
         os.system(shell_trace())
     """, "hook: other threads' frames refused", r"cegrad: .*(frames|new process|shell)"),
+    Attack("signal-handler-rewrites-the-hooks-state", """
+        import os, signal, sys
+        here = os.getcwd()  # the scratch folder, as the hook knows it
+        def handler(signum, frame):
+            # runs between two bytecodes of whatever was running: sometimes the hook itself
+            while frame is not None:
+                if frame.f_code.co_name == "hook":
+                    for value in list(frame.f_locals.values()):
+                        for cell in getattr(value, "__closure__", None) or ():
+                            with contextlib.suppress(Exception):
+                                if cell.cell_contents == here:
+                                    cell.cell_contents = "/"
+                                elif type(cell.cell_contents) is list:
+                                    cell.cell_contents.clear()
+                        with contextlib.suppress(Exception):
+                            value.__defaults__ = tuple("/" if d == here else d for d in value.__defaults__)
+                frame = frame.f_back
+        signal.signal(signal.SIGALRM, handler)
+        signal.setitimer(signal.ITIMER_REAL, 0.0001, 0.0001)
+        for _ in range(3000):
+            open(os.devnull).close()
+        signal.setitimer(signal.ITIMER_REAL, 0, 0)
+        open(T["canary"] + "/after-rewrite", "w").write(T["token"])
+    """, "hook: its frame holds immutable values and closure-free helpers only",
+        r"cegrad: .*(outside the scratch directory|changing the grader's own functions)"),
     Attack("thread-outlives-the-call-and-rewrites-later-outputs", """
         import threading, time
         def rewrite():
