@@ -1,0 +1,89 @@
+"""The report of ``cegrad derive``: every step checked, the errata, the slips of notation and the law map
+(text or json; the command's options are in properties/grader/cli.py)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from properties.derive.cases import (
+    ANY_LABEL,
+    PINNED_CASES,
+    drawn_cases,
+)
+from properties.derive.evaluation import (
+    StepResult,
+    evaluate,
+    law_map,
+)
+from properties.derive.steps import (
+    NOTATION_SLIPS,
+    STEPS,
+    Step,
+)
+
+# --------------------------------------------------------------------------------------------------
+# The report (cegrad derive; its options are in properties/grader/cli.py)
+# --------------------------------------------------------------------------------------------------
+
+HEADER = ("cegrad derive: the seed's derivation of dCE/dU, eqs. (1)-(24), "
+          "on {n} cases ({pinned} pinned, {drawn} drawn by Hypothesis)")
+COLUMNS = " eq.  written  corrected  statement"
+ERRATUM_LINE = "        erratum: {note}"
+EXPOSED_LINE = "        fails as written on {case}"
+PREMISE_LINE = "        (claimed for {premise})"
+ERRATA_HEADER = "Errata: {n}"
+NOTATION_HEADER = "Slips of notation (no numeric effect once read as corrected):"
+LAW_MAP_HEADER = "Equations and the laws that check them:"
+NO_LAWS = "(the law registry properties.laws.LAWS is not available)"
+UNCHECKED = "-"
+VERDICT_OK = "Every corrected step holds."
+VERDICT_FAIL = "Corrected steps that do not hold: {eqs}"
+YES, NO = "✓", "✗"
+
+
+def _text(results: Sequence[StepResult], steps: Sequence[Step], laws: dict[int, tuple[str, ...]],
+          n_pinned: int, n_drawn: int) -> str:
+    premises = {s.equation: s.premise for s in steps}
+    lines = [HEADER.format(n=n_pinned + n_drawn, pinned=n_pinned, drawn=n_drawn), "", COLUMNS]
+    for r in results:
+        mark = (YES if r.holds_as_written else NO, YES if r.holds_corrected else NO)
+        lines.append(f"({r.equation:>2})    {mark[0]}        {mark[1]}      {r.statement}")
+        if premises.get(r.equation, ANY_LABEL) != ANY_LABEL:
+            lines.append(PREMISE_LINE.format(premise=premises[r.equation]))
+        if r.note:
+            lines.append(ERRATUM_LINE.format(note=r.note))
+        if r.exposed_by:
+            lines.append(EXPOSED_LINE.format(case=r.exposed_by))
+    errata = [r for r in results if r.is_erratum]
+    lines += ["", ERRATA_HEADER.format(n=len(errata))]
+    lines += [f"  eq. ({r.equation}): {r.note}" for r in errata]
+    lines += ["", NOTATION_HEADER]
+    lines += [f"  eq. ({n}): {text}" for n, text in NOTATION_SLIPS]
+    lines += ["", LAW_MAP_HEADER]
+    if not laws:
+        lines.append("  " + NO_LAWS)
+    for n, names in laws.items():
+        lines.append(f"  ({n:>2})  {', '.join(names) or UNCHECKED}")
+    failing = [str(r.equation) for r in results if not r.holds_corrected]
+    lines += ["", VERDICT_FAIL.format(eqs=", ".join(failing)) if failing else VERDICT_OK]
+    return "\n".join(lines)
+
+
+def run(output_format: str = "text", seed: int | None = None, steps: Sequence[Step] = STEPS) -> bool:
+    """Print the derivation checked step by step (``cegrad derive``); True when every corrected step holds."""
+    drawn = drawn_cases(seed=seed)
+    results = evaluate(steps, PINNED_CASES + drawn)
+    laws = law_map()
+    if output_format == "json":
+        print(json.dumps({
+            "steps": [r.to_json() for r in results],
+            "errata": [{"equation": r.equation, "note": r.note, "holds_as_written": r.holds_as_written}
+                       for r in results if r.is_erratum],
+            "notation": [{"equation": n, "note": text} for n, text in NOTATION_SLIPS],
+            "law_map": {str(n): list(names) for n, names in laws.items()},
+            "cases": {"pinned": len(PINNED_CASES), "drawn": len(drawn), "seed": seed},
+        }, indent=2))
+    else:
+        print(_text(results, steps, laws, len(PINNED_CASES), len(drawn)))
+    return all(r.holds_corrected for r in results)
