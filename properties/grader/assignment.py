@@ -257,7 +257,7 @@ def grade_function(sub: intake.Submission, spec: Convention, profile: str, seed:
     section = Section(spec.function_name, spec.name)
     law_set = assignment_laws.NEG_SAMPLING_LAWS if spec.graded == "neg-sampling" else assignment_laws.WINDOW_LAWS
     sandboxed, loaded, notes = grade.load(sub, spec, allow_imports, limits)
-    section.notes += [f"{spec.function_name}: {note}" for note in notes]
+    section.notes += notes
     adapter = SandboxedNegSampling(sandboxed) if spec.graded == "neg-sampling" else SandboxedWindow(sandboxed)
     recorder = Recorder(adapter)
     grading = profiles.GRADING_PROFILES[profile]
@@ -271,6 +271,11 @@ def grade_function(sub: intake.Submission, spec: Convention, profile: str, seed:
                 section.properties.append(entry)
             section.your_output = loaded.output
             return section
+        if loaded.shims:
+            section.notes.append(grade.NOTE_SHIMS.format(names=", ".join(
+                s for s in loaded.shims if not s.startswith("_") and not s.rpartition(".")[2].startswith("_"))))
+        if loaded.blocked:
+            section.notes.append(grade.NOTE_BLOCKED.format(what="; ".join(loaded.blocked)))
         results: list[LawResult] = []
         timeouts = 0
         for law in law_set:
@@ -354,8 +359,7 @@ def grade_section(path: str | Path, convention: str, profile: str, seed: int, al
                            limits=limits, progress=progress)
         for p in part.properties:
             p.section = spec.function_name
-        return Section(spec.function_name, spec.name, part.properties,
-                       [f"{spec.function_name}: {note}" for note in part.notes], part.your_output)
+        return Section(spec.function_name, spec.name, part.properties, part.notes, part.your_output)
     return grade_function(intake.read_submission(path), spec, profile, seed, allow_imports, limits or Limits(), progress)
 
 
@@ -382,7 +386,10 @@ def grade_assignment(
     sections = [grade_section(path, spec.name, profile, seed, tuple(allow_imports), limits, progress) for spec in specs]
     for section in sections:
         report.properties += section.properties
-        report.notes += section.notes
+    # a note every function got (the module imported whole, say) is said once; the others name their function
+    common = [n for n in sections[0].notes if all(n in s.notes for s in sections)]
+    report.notes += common
+    report.notes += [f"{s.function}: {n}" for s in sections for n in s.notes if n not in common]
     report.your_output = "".join(f"[{s.function}]\n{s.your_output}" for s in sections if s.your_output.strip())
     report.elapsed_s = time.perf_counter() - started
     return report
