@@ -261,3 +261,11 @@ NORMALISED_LABEL_ROUNDINGS = 4.0
 def normalised_labels_tolerance(W: int) -> float:
     """How far from 1 the sum of W normalised labels may round (float64)."""
     return NORMALISED_LABEL_ROUNDINGS * W * unit_roundoff(np.float64)
+
+
+# ---------------------------------------------------------------------------------------------
+# Diagnosis (properties/grader/diagnose.py, properties/grader/assignment.py): a student's wrong code
+# and our rendering of the same mistake round differently; both are within a few hundred ulps of the
+# same wrong value on the grader's ordinary cases (~1e-13 relative), while two different mistakes
+# differ by O(1).  A relative match of 1e-9 separates the two by many orders of magnitude.
+DIAGNOSIS_MATCH_RTOL = 1e-9

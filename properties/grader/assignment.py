@@ -28,7 +28,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from properties import profiles
+from properties import profiles, tolerances
 from properties.assignment import laws as assignment_laws
 from properties.assignment import mistakes
 from properties.assignment.implementation import WindowOutputs, word_losses
@@ -146,7 +146,7 @@ class Recorder:
 # ---------------------------------------------------------------------------------------------
 # Diagnosis: which named mistake gives the outputs that failed
 
-MATCH_RTOL = 1e-9  # as properties.grader.diagnose: two renderings of one mistake agree to ~1e-13
+MATCH_RTOL = tolerances.DIAGNOSIS_MATCH_RTOL  # as properties.grader.diagnose (derived in tolerances.py)
 
 
 def _as_array(value: Any, shape: tuple[int, ...]) -> np.ndarray | None:

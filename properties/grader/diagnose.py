@@ -12,15 +12,13 @@ import warnings
 
 import numpy as np
 
+from properties import tolerances
 from properties.implementation import Implementation, ImplementationFatal, Outputs, normalise_output
 from properties.laws import LABELS, expected_shape, loss_acceptable, reshaped, truth
 from properties.mistakes import MISTAKES, Mistake
 from properties.strategies import Case
 
-# A student's wrong code and our rendering of the same mistake round differently; both are within
-# a few hundred ulps of the same wrong value on the grader's ordinary cases, while two different
-# mistakes differ by O(1).  A relative match of 1e-9 separates the two by many orders of magnitude.
-MATCH_RTOL = 1e-9
+MATCH_RTOL = tolerances.DIAGNOSIS_MATCH_RTOL  # one mistake rendered twice, not two mistakes (derived there)
 
 
 def _as_float(value: object, shape: tuple[int, ...]) -> np.ndarray | None:
