@@ -57,8 +57,8 @@ def test_the_diagnosis_picks_the_mistake_that_explains_most_failed_laws() -> Non
     recorder = assignment.Recorder(_implementation(mistake))
     results = [run_law(law, cast(Any, recorder), PROFILE, random_seed=0) for law in laws.NEG_SAMPLING_LAWS]
     diagnosis = assignment._diagnose(results, recorder)
-    assert diagnosis["ns-repeated-draws"] == [mistake.explanation]
-    assert all(lines == [mistake.explanation] for lines in diagnosis.values())
+    assert diagnosis["ns-repeated-draws"] == [f"dJ/dU: {mistake.explanation}"]
+    assert all([line.partition(": ")[2] for line in lines] == [mistake.explanation] for lines in diagnosis.values())
 
 
 def test_the_functions_a_file_defines_choose_the_rows_camel_or_snake(tmp_path: Path) -> None:

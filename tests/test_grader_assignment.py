@@ -71,7 +71,7 @@ def test_a_named_mistake_is_refused_by_its_law_and_diagnosed(tmp_path: Path, law
     refused = by_name[law_name]
     assert refused.status == "failed", refused.message
     assert re.search(finding, refused.message, re.MULTILINE), refused.message
-    assert mistake.explanation in refused.diagnosis, (refused.diagnosis, refused.message)
+    assert [line.partition(": ")[2] for line in refused.diagnosis] == [mistake.explanation], refused.diagnosis
 
 
 def test_every_mistake_has_a_diagnosis_test() -> None:

@@ -187,17 +187,28 @@ def _mistake_outputs(mistake: Mistake, case: NegSamplingCase | WindowCase) -> di
         return None
 
 
+#: The order a student's attention goes: the outside vectors' gradient first (as for the naive softmax).
+SLOT_ORDER = ("grad_U", "grad_v_c", "grad_V", "loss")
+
+
+def wrong_slots(answer: Outputs | WindowOutputs, case: NegSamplingCase | WindowCase) -> dict[str, np.ndarray | None]:
+    """slot -> what was received (None if unreadable), for each slot outside its tolerance, in SLOT_ORDER."""
+    truth, tolerance = _truth_and_tolerance(case)
+    wrong = {}
+    for name in sorted(truth, key=SLOT_ORDER.index):
+        received = _as_array(answer.get(name), np.shape(truth[name]))
+        with np.errstate(invalid="ignore"):
+            if received is None or not np.all(np.abs(received - truth[name]) <= tolerance[name]):
+                wrong[name] = received
+    return wrong
+
+
 def explaining_mistakes(answer: Outputs | WindowOutputs, case: NegSamplingCase | WindowCase) -> list[Mistake]:
     """The diagnosable mistakes whose outputs on ``case`` equal the submission's in every wrong slot."""
     catalogue = mistakes.NEG_SAMPLING if isinstance(case, NegSamplingCase) else mistakes.WINDOW
     truth, tolerance = _truth_and_tolerance(case)
     shapes = {name: np.shape(value) for name, value in truth.items()}
-    wrong = {}
-    for name, right in truth.items():
-        received = _as_array(answer.get(name), shapes[name])
-        with np.errstate(invalid="ignore"):
-            if received is None or not np.all(np.abs(received - right) <= tolerance[name]):
-                wrong[name] = received
+    wrong = wrong_slots(answer, case)
     if not wrong:
         return []
     found = []
@@ -301,6 +312,7 @@ def grade_function(sub: intake.Submission, spec: Convention, profile: str, seed:
 def _diagnose(results: list[LawResult], recorder: Recorder) -> dict[str, list[str]]:
     """law name -> diagnosis lines, from the outputs that failed (never a new call)."""
     candidates: dict[str, list[Mistake]] = {}
+    first_wrong: dict[str, str] = {}
     for result in results:
         if result.status != "failed" or result.case is None:
             continue
@@ -308,6 +320,7 @@ def _diagnose(results: list[LawResult], recorder: Recorder) -> dict[str, list[st
         answer = recorder.answer_on(case)
         if isinstance(answer, Outputs | WindowOutputs):
             candidates[result.law.name] = explaining_mistakes(answer, case)
+            first_wrong[result.law.name] = next(iter(wrong_slots(answer, case)), "grad_U")
     votes: dict[str, int] = {}
     for found in candidates.values():
         for mistake in found:
@@ -319,7 +332,8 @@ def _diagnose(results: list[LawResult], recorder: Recorder) -> dict[str, list[st
         declared = [r.mistake.name for r in assignment_laws.get(law_name).rejects]
         best = max(found, key=lambda m: (votes[m.name], m.name in declared,
                                          -declared.index(m.name) if m.name in declared else 0))
-        diagnosis[law_name] = [best.explanation]
+        # "gradOutsideVecs: <explanation>", the form of the naive softmax's diagnosis lines
+        diagnosis[law_name] = [f"{recorder.labels.get(first_wrong[law_name], first_wrong[law_name])}: {best.explanation}"]
     return diagnosis
 
 
