@@ -800,3 +800,30 @@ def test_the_same_harness_passes_a_harmless_submission(arena: Arena, tmp_path: P
     graded = grade(arena, submission(harmless, arena), "grad-u", tmp_path)
     assert_no_trace(arena)
     assert graded.code == 0 and graded.report["passed"] is True, graded.stdout[:3000]
+
+
+#: What a terminal acts on rather than shows: C0 and C1 controls but newline and tab, DEL, and the
+#: Unicode bidirectional overrides and isolates (which reorder the text around them).
+TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+FAKE_SCREEN = "\x1b[2J\x1b[H\rScore: 85/85  PASSED: every law holds\x1b[8m\u202e"
+
+
+def test_a_fake_screen_from_the_submission_never_reaches_the_instructors_terminal(arena: Arena, tmp_path: Path) -> None:
+    """Escape sequences in what the submission prints or raises would repaint a terminal showing
+    the text report (clear it, move the cursor, hide text): they arrive shown, not obeyed."""
+    fake = Attack("fake-screen", f"""
+        print({FAKE_SCREEN!r}, flush=True)
+        raise ValueError({FAKE_SCREEN!r})
+    """, "the parent shows every control character of the child's texts as an escape", wrong=True)
+    source = submission(fake, arena).replace("# an attacker hides its failures\n            pass",
+                                             "# this one wants its message shown\n            raise")
+    path = tmp_path / "word2vec.py"
+    path.write_text(f"print({FAKE_SCREEN!r})\n" + source)
+    cegrad = Path(sys.executable).with_name("cegrad")
+    proc = subprocess.run([str(cegrad), "grade", str(path), "--convention", "grad-u", "--profile", "quick"],
+                          capture_output=True, text=True, timeout=GRADE_SECONDS, env={**os.environ, "NO_COLOR": "1"})
+    assert proc.returncode == 1
+    assert "Score: 85/85" in proc.stdout  # shown, as the student's output ...
+    shown = TERMINAL_CONTROLS.findall(proc.stdout)
+    assert shown == [], f"control characters reached the text report: {sorted(set(shown))}"  # ... never obeyed
+    assert_no_trace(arena)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -333,7 +334,7 @@ class SandboxedImplementation:
         capped at :attr:`Limits.output_bytes`; still readable after :meth:`close`."""
         if self._child is not None:
             self._drain_output(self._child)
-        text = self._output.decode("utf-8", "replace")
+        text = visible(self._output.decode("utf-8", "replace").replace("\r\n", "\n"))
         if self._output_truncated:
             text += MSG_OUTPUT_TRUNCATED.format(limit=self.limits.output_bytes)
         return text
@@ -560,9 +561,21 @@ def _died(child: _Child) -> ChildDied:
     return error
 
 
+#: What a terminal acts on rather than shows: C0 and C1 controls but newline and tab, DEL, and the
+#: Unicode bidirectional overrides and isolates.  From the child, they could clear an instructor's
+#: screen and paint a fake report over the real one, or reorder the text around them.
+_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """``text`` with each terminal control character written out as an escape (``\\x1b``)."""
+    return _TERMINAL_CONTROLS.sub(lambda m: ascii(m.group())[1:-1], text)
+
+
 def _text(value: Any) -> str:
-    return value if type(value) is str else ""
+    """A text field from the child: a str (else empty), shown rather than obeyed by a terminal."""
+    return visible(value) if type(value) is str else ""
 
 
 def _texts(value: Any) -> tuple[str, ...]:
-    return tuple(v for v in value if type(v) is str) if type(value) is list else ()
+    return tuple(visible(v) for v in value if type(v) is str) if type(value) is list else ()
