@@ -107,3 +107,12 @@ def test_the_new_rows_are_in_the_table_after_the_naive_softmax_ones() -> None:
         "negSamplingLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, dataset, K)")
     assert CONVENTIONS["cs224n-snake-skipgram"].returns == "(loss, grad_center_vecs, grad_outside_vectors)"
     assert {CONVENTIONS[n].graded for n in names} == {"naive-softmax", "neg-sampling", "skipgram"}
+
+
+def test_a_sampler_that_keeps_o_is_diagnosed_by_its_draw_count() -> None:
+    report = assignment.grade_assignment(EXAMPLES / "ns_sampler_keeps_o.py")
+    failed = [p for p in report.properties if p.status == "failed"]
+    assert failed and all(p.section == "negSamplingLossAndGradient" for p in failed)
+    assert all(re.fullmatch(r"dataset: negSamplingLossAndGradient took (\d+) draws .* getNegativeSamples takes (\d+) .*",
+                            p.diagnosis[0]) for p in failed), [p.diagnosis for p in failed]
+    assert assignment.NOTE_EQUATIONS in report.notes

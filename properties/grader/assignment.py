@@ -54,9 +54,12 @@ MSG_NONE_DEFINED = (
 )
 NOTE_FUNCTIONS = "graded the assignment's functions this file defines: {names}"
 NOTE_MISSING = "not graded (the file does not define it): {names}"
-NOTE_DRAWS = ("{function} took {drawn} draws from dataset.sampleTokenIdx() on the failing case, where "
-              "getNegativeSamples takes {expected} (K = {K} negatives, o = {o} re-drawn): the negatives differ "
-              "from the grader's")
+NOTE_EQUATIONS = ("equations (25)-(39), cited by the laws of negative sampling and skipgram: the derivation in "
+                  "docs/negative-sampling.md")
+MSG_DRAWS = ("dataset: {function} took {drawn} draws from dataset.sampleTokenIdx() on this case, where the "
+             "course's getNegativeSamples takes {expected} (K = {K} negatives, re-drawing o = {o} whenever it comes "
+             "up), so its negatives are not the ones the grader drew: keep getNegativeSamples(outsideWordIdx, "
+             "dataset, K) unchanged")
 
 
 def _first_parameter(text: str, name: str) -> str | None:
@@ -301,8 +304,9 @@ def grade_function(sub: intake.Submission, spec: Convention, profile: str, seed:
                 progress(law.name, None)
         explained = _diagnose(results, recorder)
         for result in results:
-            section.properties.append(_entry(result, spec.function_name, explained.get(result.law.name, [])))
-        section.notes += _draw_notes(results, recorder, spec)
+            sampler = _sampler_mismatch(result, recorder, spec)
+            diagnosis = [sampler] if sampler else explained.get(result.law.name, [])
+            section.properties.append(_entry(result, spec.function_name, diagnosis))
         section.your_output = sandboxed.captured_output()
     finally:
         sandboxed.close()
@@ -337,29 +341,22 @@ def _diagnose(results: list[LawResult], recorder: Recorder) -> dict[str, list[st
     return diagnosis
 
 
-def _draw_notes(results: list[LawResult], recorder: Recorder, spec: Convention) -> list[str]:
-    """Where negative sampling took a different number of draws than getNegativeSamples would."""
-    if spec.graded != "neg-sampling":
-        return []
-    for result in results:
-        case = result.case
-        if result.status != "failed" or not isinstance(case, NegSamplingCase):
-            continue
-        # the course's sampler takes the draws up to and including the K-th one that is not o
-        taken, expected = 0, 0
-        for index, draw in enumerate(case.draws):
-            taken += draw != case.o
-            if taken == case.K:
-                expected = index + 1
-                break
-        drawn = recorder.drawn_on(case)
-        if drawn is not None and drawn != expected:
-            return [NOTE_DRAWS.format(function=spec.function_name, drawn=drawn, expected=expected, K=case.K, o=case.o)]
-    return []
-
-
-# ---------------------------------------------------------------------------------------------
-# The whole assignment
+def _sampler_mismatch(result: LawResult, recorder: Recorder, spec: Convention) -> str | None:
+    """The diagnosis where negative sampling took another number of draws than getNegativeSamples
+    would on the failing case: then its negatives are not the grader's, and that explains the law."""
+    case = result.case
+    if spec.graded != "neg-sampling" or result.status != "failed" or not isinstance(case, NegSamplingCase):
+        return None
+    taken, expected = 0, 0
+    for index, draw in enumerate(case.draws):  # up to and including the K-th draw that is not o
+        taken += draw != case.o
+        if taken == case.K:
+            expected = index + 1
+            break
+    drawn = recorder.drawn_on(case)
+    if drawn is None or drawn == expected:
+        return None
+    return MSG_DRAWS.format(function=spec.function_name, drawn=drawn, expected=expected, K=case.K, o=case.o)
 
 
 def grade_section(path: str | Path, convention: str, profile: str, seed: int, allow_imports: tuple[str, ...],
@@ -396,6 +393,8 @@ def grade_assignment(
     missing = [kind for kind, rows in FUNCTIONS if not any(spec.name in rows for spec in specs)]
     if missing:
         report.notes.append(NOTE_MISSING.format(names=", ".join(missing)))
+    if any(spec.graded != "naive-softmax" for spec in specs):
+        report.notes.append(NOTE_EQUATIONS)
     # one after the other: in parallel processes (tried) the sections took as long on the shared 2 cores
     sections = [grade_section(path, spec.name, profile, seed, tuple(allow_imports), limits, progress) for spec in specs]
     for section in sections:
