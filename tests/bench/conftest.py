@@ -1,8 +1,9 @@
 """The benchmark suite of the gradient path (pytest-benchmark), run by ``tox -e bench``.
 
-Collected only when benchmarking is asked for (``--benchmark-only`` or ``--benchmark-enable``), so a
-plain ``pytest`` over tests/ neither imports nor runs it: timing belongs in its own run on a quiet
-machine, and the largest inputs here take a few hundred MB.
+Collected only when benchmarking is asked for (``--benchmark-only`` or ``--benchmark-enable``, or
+``--benchmark-disable`` for one untimed, checked call of each), so a plain ``pytest`` over tests/
+neither imports nor runs it: timing belongs in its own run on a quiet machine, and the largest inputs
+here take a few hundred MB.
 
 Every group holds one input (kind, W, d, dtype) and several ways to compute one thing, tagged in
 ``extra_info["role"]``: ``subject`` (the fast path), ``floor`` (the memory traffic no implementation
@@ -30,8 +31,11 @@ DTYPES = [np.float64, np.float32]
 
 
 def _benchmarking(config: pytest.Config) -> bool:
+    """Asked for by --benchmark-only or --benchmark-enable, or --benchmark-disable: each benchmark then
+    runs its function once, untimed, and still checks the answer (a quick correctness pass)."""
     return bool(config.getoption("benchmark_only", default=False)
-                or config.getoption("benchmark_enable", default=False))
+                or config.getoption("benchmark_enable", default=False)
+                or config.getoption("benchmark_disable", default=False))
 
 
 def pytest_ignore_collect(collection_path: Any, config: pytest.Config) -> bool | None:
