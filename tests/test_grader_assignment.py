@@ -116,3 +116,18 @@ def test_a_sampler_that_keeps_o_is_diagnosed_by_its_draw_count() -> None:
     assert all(re.fullmatch(r"dataset: negSamplingLossAndGradient took (\d+) draws .* getNegativeSamples takes (\d+) .*",
                             p.diagnosis[0]) for p in failed), [p.diagnosis for p in failed]
     assert assignment.NOTE_EQUATIONS in report.notes
+
+
+def test_grade_all_grades_a_class_for_the_whole_assignment(tmp_path: Path) -> None:
+    import csv
+    import shutil
+
+    shutil.copy(COMPLETE, tmp_path / "alice.py")
+    shutil.copy(EXAMPLES / "skipgram_centre_every_row.py", tmp_path / "bob.py")
+    done = subprocess.run([sys.executable, "-m", "properties.grader.cli", "grade-all", str(tmp_path), "--convention",
+                           "assignment", "--jobs", "1", "--format", "csv"], capture_output=True, text=True, timeout=900)
+    assert done.returncode == 1, done.stderr  # one submission failed
+    rows = {r["submission"]: r for r in csv.DictReader(done.stdout.splitlines()[:3])}
+    assert (rows["alice.py"]["status"], rows["alice.py"]["score"], rows["alice.py"]["max_score"]) == ("passed", "225", "225")
+    assert rows["bob.py"]["status"] == "failed" and "sg-centre-row-only" in rows["bob.py"]["failed_laws"]
+    assert "only row c = word2Ind[currentCenterWord]" in rows["bob.py"]["diagnosis"]

@@ -251,7 +251,7 @@ def _counterexample(case: Any) -> dict[str, object] | None:
     if case is None:
         return None
     if case.U.size <= 4096:
-        return dict(case.to_json())
+        return {**case.to_json(), "description": case.describe()}
     return {"W": case.W, "d": case.d, "description": case.describe()}
 
 

@@ -31,7 +31,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from properties.grader.conventions import AUTO
+from properties.grader.conventions import ASSIGNMENT, AUTO
 from properties.grader.gradebook import CRASHED, ERROR, FAILED, NOT_GRADABLE, PASSED, TIMEOUT, Graded, to_graded
 from properties.grader.intake import SUBMISSION_FILENAME
 
@@ -144,8 +144,14 @@ def grade_one(path: Path, settings: Settings) -> dict[str, Any]:
     from properties.grader import grade, intake, report
 
     try:
-        outcome = grade.grade(path, convention=settings.convention, profile=settings.profile, seed=settings.seed,
-                              allow_imports=settings.allow_imports)
+        if settings.convention == ASSIGNMENT:  # every function of the assignment, one row per submission
+            from properties.grader import assignment
+
+            outcome = assignment.grade_assignment(path, profile=settings.profile, seed=settings.seed,
+                                                  allow_imports=settings.allow_imports)
+        else:
+            outcome = grade.grade(path, convention=settings.convention, profile=settings.profile, seed=settings.seed,
+                                  allow_imports=settings.allow_imports)
     except intake.NotGradable as reason:
         return {"status": NOT_GRADABLE, "message": str(reason)}
     except Exception as error:  # a cegrad bug must cost one row, not the class

@@ -140,7 +140,8 @@ HELP_GRADEBOOK_FORMAT = "gradebook format (default csv)"
 HELP_GRADEBOOK_OUTPUT = "write the gradebook to FILE instead of stdout"
 HELP_FORCE = "regrade every submission, ignoring DIR/{cache}/"
 HELP_TIMEOUT = "overall wall-clock limit per submission, in seconds (default {default:g})"
-HELP_CONVENTION_ALL = f"calling convention for every submission: {AUTO} (default), {choices_text()}"
+HELP_CONVENTION_ALL = f"calling convention for every submission: {AUTO} (default), {ASSIGNMENT} (every function " \
+                      f"of the word2vec assignment each file defines), {choices_text()}"
 HELP_ALLOW_ALL = "let submissions import MODULE (as cegrad grade --allow-import); may be repeated"
 
 MSG_NO_DIR = "cegrad grade-all: {path}: no such directory"
@@ -181,8 +182,8 @@ def grade_all_main(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
         parser.error(MSG_JOBS.format(got=args.jobs))
     if not args.timeout > 0:
         parser.error(MSG_TIMEOUT_ARG.format(got=args.timeout))
-    if args.convention != AUTO and args.convention not in CONVENTIONS:
-        parser.error(MSG_BAD_CONVENTION.format(valid=", ".join([AUTO, *CONVENTIONS]), got=args.convention))
+    if args.convention not in (AUTO, ASSIGNMENT, *CONVENTIONS):
+        parser.error(MSG_BAD_CONVENTION.format(valid=", ".join([AUTO, ASSIGNMENT, *CONVENTIONS]), got=args.convention))
     folder: Path = args.dir
     if not folder.exists():
         print(MSG_NO_DIR.format(path=folder), file=sys.stderr)

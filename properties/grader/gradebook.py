@@ -92,6 +92,8 @@ def _size(case: dict[str, Any] | None) -> tuple[int, int]:
 
 
 def describe_case(case: dict[str, Any]) -> str:
+    if "v_c" not in case and "description" in case:  # a case of negative sampling or skipgram describes itself
+        return str(case["description"])
     text = f"W={case.get('W')}, d={case.get('d')}, o={case.get('o')}"
     if case.get("dtype", "float64") != "float64":
         text += f", dtype={case['dtype']}"
