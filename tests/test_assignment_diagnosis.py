@@ -68,3 +68,12 @@ def test_the_functions_a_file_defines_choose_the_rows_camel_or_snake(tmp_path: P
                     "    pass\n")
     chosen = assignment.assignment_conventions(intake.read_submission(path))
     assert [c.name for c in chosen] == ["cs224n-negsamp", "cs224n-snake-skipgram"]
+
+
+def test_the_fast_loop_grades_negative_sampling_and_skipgram_in_the_sandbox() -> None:
+    # the one sandboxed grading of these two the fast loop keeps (quick profile; the naive softmax's own
+    # fast test covers its section); tests/test_grader_assignment.py grades whole files (slow)
+    complete = Path(assignment.__file__).resolve().parent / "examples" / "assignment" / "word2vec_complete.py"
+    for convention, laws_of in (("cs224n-negsamp", laws.NEG_SAMPLING_LAWS), ("cs224n-skipgram", laws.WINDOW_LAWS)):
+        section = assignment.grade_section(complete, convention, "quick", 0, (), None)
+        assert [(p.name, p.status) for p in section.properties] == [(law.name, "passed") for law in laws_of]

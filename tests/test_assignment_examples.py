@@ -43,6 +43,7 @@ def neg_sampling_of(module: ModuleType) -> implementation.NegSamplingFunction:
     return implementation.from_course_neg_sampling(fn)
 
 
+@pytest.mark.slow  # 28 law runs; the fast loop grades the complete file once (tests/test_assignment_diagnosis.py)
 @pytest.mark.parametrize("name", ["word2vec_complete.py", "word2vec_snake_case.py"])
 @pytest.mark.parametrize("law_name", [law.name for law in laws.all_laws()])
 def test_a_correct_file_obeys_every_law(name: str, law_name: str) -> None:
