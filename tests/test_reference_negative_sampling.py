@@ -173,3 +173,18 @@ def test_neg_sampling_names_the_bad_argument(args: tuple, error: type, message: 
 def test_skipgram_names_the_bad_argument(args: tuple, error: type, message: str) -> None:
     with pytest.raises(error, match=message):
         reference.skipgram(*args)
+
+
+def test_every_equation_a_law_or_a_diagnosis_cites_is_in_the_derivation() -> None:
+    import re
+    from pathlib import Path
+
+    from properties.assignment import mistakes
+
+    text = (Path(laws.__file__).resolve().parents[2] / "docs" / "negative-sampling.md").read_text()
+    derived = {int(n) for n in re.findall(r"\((\d+)\)\s*$", text, re.MULTILINE)}
+    assert derived == set(range(25, 40))
+    cited = {n for law in laws.all_laws() for n in law.equations}
+    for mistake in mistakes.BY_NAME.values():
+        cited |= {int(n) for n in re.findall(r"eqs?\. \(?(\d+)", mistake.explanation)}
+    assert cited - {1} <= derived  # eq. (1) is the seed's naive softmax, which skipgram may sum
