@@ -131,3 +131,12 @@ def test_grade_all_grades_a_class_for_the_whole_assignment(tmp_path: Path) -> No
     assert (rows["alice.py"]["status"], rows["alice.py"]["score"], rows["alice.py"]["max_score"]) == ("passed", "225", "225")
     assert rows["bob.py"]["status"] == "failed" and "sg-centre-row-only" in rows["bob.py"]["failed_laws"]
     assert "only row c = word2Ind[currentCenterWord]" in rows["bob.py"]["diagnosis"]
+
+
+def test_grade_with_one_new_row_grades_that_function_alone_by_its_own_laws() -> None:
+    auto = grade.grade(EXAMPLES / "ns_fancy_index.py")  # the file defines negative sampling only
+    assert (auto.convention, auto.function) == ("cs224n-negsamp", "negSamplingLossAndGradient")
+    assert [p.name for p in auto.properties] == [law.name for law in laws.NEG_SAMPLING_LAWS]
+    assert {p.name for p in auto.properties if p.status == "failed"} >= {"ns-repeated-draws"}
+    snake = grade.grade(EXAMPLES / "word2vec_snake_case.py", convention="cs224n-snake-skipgram")
+    assert snake.passed and [p.name for p in snake.properties] == [law.name for law in laws.WINDOW_LAWS]

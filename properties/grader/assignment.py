@@ -406,3 +406,17 @@ def grade_assignment(
     report.your_output = "".join(f"[{s.function}]\n{s.your_output}" for s in sections if s.your_output.strip())
     report.elapsed_s = time.perf_counter() - started
     return report
+
+
+def grade_one_function(sub: intake.Submission, spec: Convention, profile: str = "standard", seed: int = 0,
+                       allow_imports: tuple[str, ...] = (), limits: Limits | None = None,
+                       progress: Callable[[str, grade.PropertyResult | None], None] | None = None) -> grade.Report:
+    """The report of ``cegrad grade --convention cs224n-negsamp`` (or a skipgram row, or auto choosing one):
+    that function alone, by its own laws (``grade.grade`` hands such rows here)."""
+    started = time.perf_counter()
+    section = grade_function(sub, spec, profile, seed, allow_imports, limits or Limits(), progress)
+    report = grade.Report(submission=str(sub.path), convention=spec.name, function=spec.function_name,
+                          profile=profile, seed=seed, properties=section.properties,
+                          notes=[*section.notes, NOTE_EQUATIONS], your_output=section.your_output)
+    report.elapsed_s = time.perf_counter() - started
+    return report
