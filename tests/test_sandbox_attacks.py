@@ -91,6 +91,8 @@ def grad_U(U, v_c, o):
         _ATTACKED.append(1)
         try:
             _attack()
+        except ModuleNotFoundError:
+            raise  # a tool the sandbox does not serve: the report must say why (hiding it gains nothing)
         except BaseException:  # an attacker hides its failures
             pass
     z = U @ v_c
@@ -107,6 +109,8 @@ def naiveSoftmaxLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, d
         _ATTACKED.append(1)
         try:
             _attack()
+        except ModuleNotFoundError:
+            raise  # a tool the sandbox does not serve: the report must say why (hiding it gains nothing)
         except BaseException:  # an attacker hides its failures
             pass
     z = outsideVectors @ centerWordVec
@@ -135,6 +139,8 @@ class Attack:
     at_import: bool = False  # run the attack while the module is imported, not in a call
 
 
+#: How the report names a module the sandbox does not serve once the OS layers lock imports down.
+UNAVAILABLE = r"No module named '[\w.]+' inside the grader's sandbox"
 PROCESS = r"cegrad: (starting a new process|running a shell command|replacing the process)"
 WRITE_OUTSIDE = r"cegrad: .*outside the scratch directory"
 
@@ -730,8 +736,10 @@ def assert_genuine_failure(graded: Graded, attack: Attack) -> None:
     assert WORKED not in graded.stdout and LEAK not in graded.stdout, "the attack reached the report"
     if attack.refusal is not None:
         texts = [str(p["message"]) for p in report["properties"]] + [str(n) for n in report["notes"]]
-        assert any(re.search(attack.refusal, t) for t in texts), (
-            f"no message names the refusal /{attack.refusal}/:\n" + "\n".join(t[:400] for t in texts if t))
+        # where the OS layers lock the imports down, the attack's tool may not even load
+        refused = f"{attack.refusal}|{UNAVAILABLE}"
+        assert any(re.search(refused, t) for t in texts), (
+            f"no message names the refusal /{refused}/:\n" + "\n".join(t[:400] for t in texts if t))
 
 
 # -- which layers this kernel offers (an unavailable one skips its rows, with the reason) ----------
