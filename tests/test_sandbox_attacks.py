@@ -51,6 +51,9 @@ GRADE_SECONDS = 120  # a whole grading run at the quick profile takes ~1-5 s; a 
 #: Printed by an attack that believes it worked; the report (your_output) must never contain it.
 WORKED = "ATTACK-WORKED"
 LEAK = "ATTACK-LEAK"
+#: Printed by an attack that got past a first step an OS layer may already refuse (so the hook's
+#: refusal of the next step is required only where this shows in the report's your_output).
+REACHED = "ATTACK-REACHED"
 
 #: Code every submission starts with: the attack's parameters and small tools attacks share.
 PRELUDE = '''
@@ -337,11 +340,12 @@ ATTACKS = [
     """, "hook: no chdir outside scratch, grader's files refused", r"cegrad: (os.chdir on|reading the grader)"),
     Attack("fchmod-and-fchown-of-a-read-only-descriptor", """
         import os
-        fd = os.open(T["canary_file"], os.O_RDONLY)
+        fd = os.open(T["canary_file"], os.O_RDONLY)  # Landlock, once up, refuses this read already
+        say(REACHED)
         os.chmod(fd, 0o777)
         os.chown(fd, 12345, 12345)
         os.utime(fd, (0, 0))
-    """, "hook: descriptors resolved; no root; landlock", r"cegrad: os.ch(mod|own) on"),
+    """, "hook: descriptors resolved; no root; landlock", r"cegrad: os.ch(mod|own) on", wrong=True),
     Attack("mkfifo-outside", """
         import os
         os.mkfifo(T["canary"] + "/fifo")
@@ -504,7 +508,8 @@ ATTACKS = [
                     for value in list(frame.f_locals.values()):
                         if type(value) is list and any("not allowed" in str(v) for v in value):
                             value.clear()
-        threading.Thread(target=snoop, daemon=True).start()
+        with contextlib.suppress(RuntimeError):  # RLIMIT_NPROC may allow no thread at all
+            threading.Thread(target=snoop, daemon=True).start()
         os.system(shell_trace())
     """, "hook: other threads' frames refused", r"cegrad: .*(frames|new process|shell)"),
     Attack("signal-handler-rewrites-the-hooks-state", """
@@ -734,7 +739,8 @@ def assert_genuine_failure(graded: Graded, attack: Attack) -> None:
     assert report["passed"] is False
     assert report["score"] < report["max_score"]
     assert WORKED not in graded.stdout and LEAK not in graded.stdout, "the attack reached the report"
-    if attack.refusal is not None:
+    reached = REACHED in str(report["your_output"]) or "say(REACHED)" not in attack.code
+    if attack.refusal is not None and reached:
         texts = [str(p["message"]) for p in report["properties"]] + [str(n) for n in report["notes"]]
         # where the OS layers lock the imports down, the attack's tool may not even load
         refused = f"{attack.refusal}|{UNAVAILABLE}"
@@ -779,7 +785,7 @@ def submission(attack: Attack, a: Arena) -> str:
         result = f"_keep({result})"
     body = textwrap.indent(textwrap.dedent(attack.code).strip("\n"), "    ")
     source = PRELUDE.format(params=a.params())
-    source += f"WORKED, LEAK = {WORKED!r}, {LEAK!r}\nPTRACE_HELPER = {PTRACE_HELPER!r}\nOUTPUTS = []\n"
+    source += f"WORKED, LEAK, REACHED = {WORKED!r}, {LEAK!r}, {REACHED!r}\nPTRACE_HELPER = {PTRACE_HELPER!r}\nOUTPUTS = []\n"
     source += "import contextlib\n\n\ndef _keep(g):\n    OUTPUTS.append(g)\n    return g\n\n\n"
     source += "def _attack():\n" + body + "\n"
     if attack.at_import:
