@@ -535,8 +535,18 @@ ATTACKS = [
             open(os.devnull).close()
         signal.setitimer(signal.ITIMER_REAL, 0, 0)
         open(T["canary"] + "/after-rewrite", "w").write(T["token"])
-    """, "hook: its frame holds immutable values and closure-free helpers only",
-        r"cegrad: .*(outside the scratch directory|changing the grader's own functions)"),
+    """, "hook: no Python signal handlers (they run inside the hook); its frame holds immutable values and "
+         "closure-free helpers only", r"cegrad: calling signal.signal"),
+    Attack("sigint-to-itself-to-interrupt-the-hook", """
+        import os, signal
+        # Python's own SIGINT handler raises KeyboardInterrupt at the next bytecode: with luck
+        # inside the hook, before it records the refusal of the write below
+        for _ in range(200):
+            with contextlib.suppress(BaseException):
+                os.kill(os.getpid(), signal.SIGINT)
+                open(T["canary"] + "/interrupted", "w").write(T["token"])
+    """, "hook: SIGINT has its default action (the child ends), and anything raised inside the hook "
+         "refuses", r"cegrad: .*(outside the scratch directory|interrupting)|process ended"),
     Attack("thread-outlives-the-call-and-rewrites-later-outputs", """
         import threading, time
         def rewrite():

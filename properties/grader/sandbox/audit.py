@@ -102,8 +102,10 @@ _ON_OTHERS = ("setpriority", "pidfd_open", "sched_setaffinity", "sched_setschedu
 UNAUDITED_CALLS = {
     "os": ("mknod", "mkfifo", "chroot", "setns", "unshare", *_ON_OTHERS),
     "posix": ("mknod", "mkfifo", "chroot", "setns", "unshare", *_ON_OTHERS),
-    "signal": ("pidfd_send_signal",),
-    "_signal": ("pidfd_send_signal",),
+    # A Python signal handler runs between any two bytecodes, the hook's among them: it could
+    # read the hook's frame, or raise there and so abort the hook before it records a refusal.
+    "signal": ("pidfd_send_signal", "signal", "set_wakeup_fd"),
+    "_signal": ("pidfd_send_signal", "signal", "set_wakeup_fd"),
 }
 #: Audit events the child's own code raises (the end of loading, the start of each call) and the
 #: one the stand-ins of unaudited functions raise.
@@ -290,6 +292,8 @@ def make_audit_hook(
 
     from properties.grader.sandbox.protocol import _PREFIX, MAGIC
 
+    loaded_event, call_event, blocked_message, answer = EVENT_LOADED, EVENT_CALL, MSG_BLOCKED, LoadingRefusals
+    max_chars, max_refusals = _MAX_REFUSAL_CHARS, _MAX_REFUSALS
     refusals: tuple[str, ...] = ()
     call: int | None = None  # None while loading; then the seq of the current (or last) call
 
@@ -322,24 +326,104 @@ def make_audit_hook(
         what = ""  # set to the refused action; the one place below that refuses acts on it
         error = _permission_error
         text = ""  # the student's message, when not MSG_BLOCKED
-        if event == EVENT_LOADED:
+        if event == loaded_event:
             call = 0 if call is None else call
-            raise LoadingRefusals(refusals)
-        elif event == EVENT_CALL:
+            raise answer(refusals)
+        if event == call_event:
             # A wrong number from the submission only makes its next refusal break the protocol.
             call = args[0] if _len(args) == 1 and _type(args[0]) is _int else -1
             return
-        elif event == "open":
+        try:
+            if event == "object.__setattr__" and _len(args) == 3 and (args[0] is _decide or args[0] is answer):
+                what, text, error = "changing the grader's own functions", "", _permission_error
+            else:
+                what, text, error = _decide(event, args)
+        except BaseException:  # whatever broke the check (a handler raising in it) is a refusal too
+            what, text, error = "interrupting the grader's check of an action", "", _permission_error
+        if not what:
+            return
+        if not text:
+            text = blocked_message.format(what=what)
+        text = text[:max_chars]
+        if call is None:
+            if text not in refusals and _len(refusals) < max_refusals:
+                refusals = (*refusals, text)
+            raise error(text)
+        # After loading, a refusal is the end: answer the current call with it, then stop.
+        try:
+            channel = _fstat(report_fd)
+            if (channel.st_dev, channel.st_ino) == report_identity:
+                # else the submission replaced the channel: dying unexplained still fails the call
+                quoted = _quote(text)
+                header = (
+                    '{"kind": "raised", "fields": {"seq": ' + _repr(call) + ', "type": "PermissionError", '
+                    '"message": ' + quoted + ', "traceback": "", "unsendable": [], '
+                    '"blocked": [' + quoted + ']}, "arrays": []}'
+                ).encode("ascii")
+                frame = _pack(MAGIC, _len(header), 0) + header
+                while frame:
+                    frame = frame[_write(report_fd, frame):]
+        finally:
+            while True:  # nothing, not even an exception raised in here, may keep the process alive
+                try:  # noqa: SIM105  # contextlib.suppress is Python code whose globals can be patched
+                    _exit(70)
+                except BaseException:  # retried: the process must end here
+                    pass
+
+    def _decide(
+        event: str,
+        args: tuple[Any, ...],
+        _type: Any = type,
+        _str: type = str,
+        _int: type = int,
+        _bytes: type = bytes,
+        _len: Any = len,
+        _any: Any = any,
+        _getframe: Any = sys._getframe,
+        _import_error: type[BaseException] = ImportError,
+        _permission_error: type[BaseException] = PermissionError,
+        _oserror: type[OSError] = OSError,
+        _stat: Any = os.stat,
+        _resolve: Any = resolve_path,
+        _under: Any = is_under,
+        _fd_path: Any = descriptor_path,
+        _s_ifmt: int = _S_IFMT,
+        _refused_event: str = EVENT_REFUSED,
+        _scratch: tuple[str] = (scratch,),
+        _forbidden_dirs: tuple[str, ...] = forbidden_dirs,
+        _readable_dirs: tuple[str, ...] = readable_dirs,
+        _forbidden_imports: Any = forbidden_imports,
+        _process_events: Any = process_events,
+        _fs_events: Any = fs_events,
+        _write_flags: int = write_flags,
+        _harmless_devices: frozenset[int] = harmless_devices,
+        _trusted_code: Any = trusted_code,
+        _hook_codes: frozenset[Any] = hook_codes,
+        _helpers: tuple[Any, ...] = helpers,
+        _installation: tuple[str, ...] = installation,
+        _native_suffixes: tuple[str, ...] = native_suffixes,
+        _own_pid: int = own_pid,
+        _own_pid_text: str = own_pid_text,
+    ) -> tuple[str, str, type[BaseException]]:
+        """(the refused action or "", the student's message or "", the exception to raise).
+
+        No free variables, so no closure cells: everything is a default, immutable or a builtin,
+        and changing the defaults is refused.  A frame of it holds nothing that could be changed.
+        """
+        what = ""
+        error = _permission_error
+        text = ""
+        if event == "open":
             path, mode, flags = (*args, None, None)[:3]
             if _type(path) is _int:
-                return  # an already-open descriptor: what it may do was decided when it was opened
+                return "", "", error  # an open descriptor: what it may do was decided when it was opened
             if _type(path) is not _str and _type(path) is not _bytes:
                 # A path object's __fspath__ is the submission's code: it could answer the hook
                 # with a harmless path and open() with another one.
                 what = "opening a file through a path object (pass str(path) instead)"
             else:
                 writing = (_type(mode) is _str and _any(c in mode for c in "wax+")) or (
-                    _type(flags) is _int and flags & write_flags)
+                    _type(flags) is _int and flags & _write_flags)
                 resolved = _resolve(path)
                 try:
                     kind = _stat(resolved)
@@ -347,17 +431,17 @@ def make_audit_hook(
                 except _oserror:
                     file_type, device = 0, 0
                 proc_pid = resolved[6:].partition("/")[0] if resolved.startswith("/proc/") else ""
-                if writing and not _under(resolved, (scratch,)):
+                if writing and not _under(resolved, _scratch):
                     what = f"writing to {resolved} (outside the scratch directory)"
                 elif file_type == 0o040000:
                     # A directory descriptor would let os.open(name, dir_fd=fd) reach any file:
                     # the "open" event carries no dir_fd, so the relative name could not be checked.
                     what = f"opening the directory {resolved}"
-                elif file_type in (0o020000, 0o060000) and device not in harmless_devices:
+                elif file_type in (0o020000, 0o060000) and device not in _harmless_devices:
                     what = f"opening the device {resolved}"
-                elif _under(resolved, forbidden_dirs) and not _under(resolved, readable_dirs):
+                elif _under(resolved, _forbidden_dirs) and not _under(resolved, _readable_dirs):
                     what = f"reading the grader's or an autodiff library's file {resolved}"
-                elif proc_pid.isdigit() and proc_pid != own_pid_text:
+                elif proc_pid.isdigit() and proc_pid != _own_pid_text:
                     # Another process's environ, memory or open files (the grader's among them).
                     what = f"reading another process's {resolved}"
         elif event == "import":
@@ -367,34 +451,34 @@ def make_audit_hook(
             if _type(name) is not _str or (filename is not None and _type(filename) is not _str):
                 # A str subclass may answer the hook's questions about itself with lies.
                 what = "importing a module by a name that is not a plain str"
-            elif filename is not None and filename.endswith(native_suffixes) and not _under(
-                    _resolve(filename), installation):
+            elif filename is not None and filename.endswith(_native_suffixes) and not _under(
+                    _resolve(filename), _installation):
                 what = f"loading the compiled extension {filename}"
             else:
                 top = name.partition(".")[0]
-                message = forbidden_imports.get(top)
+                message = _forbidden_imports.get(top)
                 if message is not None:
                     what, text = top, message.format(name=top)
-        elif event in process_events:
-            what = process_events[event]
+        elif event in _process_events:
+            what = _process_events[event]
         elif event == "object.__getattr__" and _len(args) == 2 and args[1] == "tb_frame":
-            caller = _getframe(1).f_code
-            if caller is trusted_code or caller in hook_codes:
-                return  # our own reader, or this hook looking at the frame just below
-            if args[0].tb_frame.f_code in hook_codes:
+            caller = _getframe(2).f_code  # (1 is the hook, which called this)
+            if caller is _trusted_code or caller in _hook_codes:
+                return "", "", error  # our own reader, or this hook looking at the frame just below
+            if args[0].tb_frame.f_code in _hook_codes:
                 what = "reading the frames of a traceback"
-        elif event == "object.__setattr__" and _len(args) == 3 and _any(args[0] is f for f in helpers):
+        elif event == "object.__setattr__" and _len(args) == 3 and _any(args[0] is f for f in _helpers):
             what = "changing the grader's own functions"
         elif event in ("os.kill", "os.killpg"):
-            if args[0] not in (own_pid, 0):
+            if args[0] not in (_own_pid, 0):
                 what = f"sending a signal to process {args[0]}"
         elif event.startswith("ctypes.") and not (event == "ctypes.dlopen" and args[0] is None):
             # dlopen(None) is ctypes' own import (ctypes.pythonapi); symbols from it need dlsym.
             what = f"loading or calling C code through ctypes ({event})"
-        elif event == EVENT_REFUSED:
+        elif event == _refused_event:
             what = args[0] if _len(args) == 1 and _type(args[0]) is _str else "an unaudited call"
-        elif event in fs_events:
-            for index in fs_events[event]:
+        elif event in _fs_events:
+            for index in _fs_events[event]:
                 if index >= _len(args):
                     continue
                 target = args[index]
@@ -406,38 +490,10 @@ def make_audit_hook(
                 else:
                     what = "passing a path object to the os module (pass str(path) instead)"
                     break
-                if not _under(where, (scratch,)):
+                if not _under(where, _scratch):
                     what = f"{event} on {where} (outside the scratch directory)"
                     break
-        if not what:
-            return
-        if not text:
-            text = MSG_BLOCKED.format(what=what)
-        text = text[:_MAX_REFUSAL_CHARS]
-        if call is None:
-            if text not in refusals and _len(refusals) < _MAX_REFUSALS:
-                refusals = (*refusals, text)
-            raise error(text)
-        # After loading, a refusal is the end: answer the current call with it, then stop.
-        try:
-            channel = _fstat(report_fd)
-            intact = (channel.st_dev, channel.st_ino) == report_identity
-        except _oserror:
-            intact = False
-        if intact:  # else the submission replaced the channel: dying unexplained still fails the call
-            quoted = _quote(text)
-            header = (
-                '{"kind": "raised", "fields": {"seq": ' + _repr(call) + ', "type": "PermissionError", '
-                '"message": ' + quoted + ', "traceback": "", "unsendable": [], '
-                '"blocked": [' + quoted + ']}, "arrays": []}'
-            ).encode("ascii")
-            frame = _pack(MAGIC, _len(header), 0) + header
-            while frame:
-                try:
-                    frame = frame[_write(report_fd, frame):]
-                except _oserror:
-                    break
-        _exit(70)
+        return what, text, error
 
     return hook
 
@@ -489,8 +545,11 @@ def refuser(qualname: str) -> Callable[..., None]:
 def refuse_unaudited_calls() -> None:
     """Replace the functions of :data:`UNAUDITED_CALLS` with refusers (the originals are dropped)."""
     import posix  # noqa: F401  # loaded with os; named so that sys.modules surely holds it
-    import signal  # noqa: F401  # loads _signal too
+    import signal
 
+    # Ctrl-C's KeyboardInterrupt is raised by a Python handler, at any bytecode: a submission
+    # sending itself SIGINT could land it inside the hook.  The default action just ends the child.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     for module_name, names in UNAUDITED_CALLS.items():
         module = sys.modules[module_name]
         for name in names:
