@@ -141,5 +141,5 @@ class Diagnoser:
             self._probe, self._asked = _outputs_on(self.impl, PROBE), True
         if self._probe is None:
             return []
-        labels: dict[str, str] = getattr(self.impl, "labels", {}) or {}
+        labels = dict(self.impl.labels)  # an Implementation slot (LABELS unless the convention names them)
         return diagnose_outputs(outputs, case, frozenset(self.impl.provides), labels, self._probe)
