@@ -26,6 +26,8 @@ class Truth:
     grad_v_c: np.ndarray
     loss: float
     bounds: tolerances.Bounds
+    #: the loss is graded below this value, where ŷ_o is a normal float of the computing dtype
+    loss_graded_below: float = tolerances.LOSS_GRADED_BELOW
 
 
 def truth(case: Case) -> Truth:
@@ -41,6 +43,7 @@ def truth(case: Case) -> Truth:
         grad_v_c=reference.grad_v_c(U, v_c, case.o),
         loss=ce,
         bounds=tolerances.bounds(case.U, case.v_c, y, y_hat, ce),
+        loss_graded_below=tolerances.loss_graded_below(case.U.dtype),
     )
 
 
@@ -59,12 +62,28 @@ def reshaped(value: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
 
 
 def loss_acceptable(loss: float, t: Truth) -> bool:
-    """Within the bound where ŷ_o is normal; beyond (tolerances.LOSS_GRADED_BELOW), +inf or any value
-    from tolerances.UNGRADED_LOSS_FLOOR up to the true loss."""
-    if t.loss >= tolerances.LOSS_GRADED_BELOW and (
-            loss == np.inf or tolerances.UNGRADED_LOSS_FLOOR <= loss <= t.loss + t.bounds.loss):
+    """Within the bound where ŷ_o is normal; beyond (``t.loss_graded_below``: 708.4 in float64, 87.3
+    where float32 is computed), +inf or any value from the ungraded floor up to the true loss."""
+    graded_below = min(t.loss_graded_below, tolerances.LOSS_GRADED_BELOW)
+    floor = min(tolerances.UNGRADED_LOSS_FLOOR, graded_below)
+    if t.loss >= graded_below and (loss == np.inf or floor <= loss <= t.loss + t.bounds.loss):
         return True
     return bool(abs(loss - t.loss) <= t.bounds.loss)
+
+
+#: The one exception accepted in place of a loss where ŷ_o underflows: math.log(0.0).
+MATH_LOG_OF_ZERO = ("ValueError", "math domain error")
+
+
+def loss_has_no_float_value(error: BaseException | None, t: Truth) -> bool:
+    """The call raised math.log(0)'s ValueError where the loss is not graded (ŷ_o underflows).
+
+    One policy for the two ways of writing -log ŷ_o: where it has no float value, np.log's +inf and
+    math.log's "math domain error" are both accepted (the report says which it saw); the gradients
+    of such a case are then graded only where they came back.
+    """
+    return (error is not None and t.loss >= min(t.loss_graded_below, tolerances.LOSS_GRADED_BELOW)
+            and (type(error).__name__, str(error)) == MATH_LOG_OF_ZERO)
 
 
 @dataclass(frozen=True)

@@ -56,11 +56,13 @@ class Law:
     needs: frozenset[str] = frozenset({"grad_U"})
     cost: float = 1.0  # relative cost of one example, scales the example budget down
     notes: list[str] = field(default_factory=list, compare=False, hash=False)
+    #: what a law outside the derivation (no equations) rests on instead, cited in reports
+    basis: str = ""
 
     @property
     def equation_text(self) -> str:
         if not self.equations:
-            return "not in the seed"
+            return self.basis or "outside the derivation"
         numbers = [str(n) for n in self.equations]
         return "eq. (" + ")–(".join(numbers) + ")" if len(numbers) > 1 else f"eq. ({numbers[0]})"
 
@@ -172,7 +174,7 @@ def call(law: Law, impl: Implementation, case: Case) -> Outputs:
         raise FatalOnCase(law, case, fatal) from fatal
     except Exception as error:  # whatever the code under test raises is the student's to see
         raise SubmissionCrashed(
-            law, case, CRASHED.format(kind=type(error).__name__, error=error),
+            law, case, CRASHED.format(kind=type(error).__name__, error=error).removesuffix(": "),
             hint="the function must return for every valid input, including W = 1, d = 1 and v_c = 0",
         ) from error
 
@@ -187,6 +189,9 @@ def output(law: Law, impl: Implementation, outputs: Outputs, name: str, case: Ca
     if value is None:
         raise LawViolation(law, case, f"{text}: nothing was returned for it")
     if isinstance(value, Unusable):
+        if "not a tuple" in value.reason:  # nothing usable came back at all, e.g. None
+            raise LawViolation(law, case, f"Your function {value.reason}", hint="return the tuple "
+                               "(loss, gradient with respect to v_c, gradient with respect to U)")
         raise LawViolation(
             law, case, f"{text}: expected a numpy.ndarray of floats, got {value.reason}",
             hint="return a plain numpy array (np.ndarray) of floats; lists, np.matrix and custom objects "

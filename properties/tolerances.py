@@ -30,6 +30,9 @@ subnormal, and no expression above chains more than a few such roundings.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +44,41 @@ FLOOR_ULPS_OF_SMALLEST_SUBNORMAL = 8.0
 def unit_roundoff(dtype: np.dtype | type) -> float:
     """u for the dtype the implementation was given (float32 inputs may be computed in float32)."""
     return float(np.finfo(dtype).eps) / 2.0
+
+
+# The precision policy (``cegrad grade --precision``).  Under "strict" (the default) a float64 input
+# must be computed in float64.  Under "float32-ok" an implementation may compute in float32 from
+# float64 input; its error is then that of the bounds below at u = 2⁻²⁴, plus the rounding of the
+# inputs to float32 on the way in: each entry of U and v_c moves by at most u·|x|, so every logit
+# z_w = u_w·v_c moves by at most 2u·a_w more, which is why `bounds` adds 2 to the logit term's d + 2
+# under that policy.  Nothing else is loosened: the float32 bound is the same forward-error bound.
+PRECISIONS = ("strict", "float32-ok")
+_WORKING = ContextVar[np.dtype | None]("working_precision", default=None)
+
+
+@contextmanager
+def working_precision(precision: str) -> Iterator[None]:
+    """Within the block, bounds allow computing in float32 where ``precision`` is "float32-ok"."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"--precision: expected one of {', '.join(PRECISIONS)}, got {precision!r}")
+    token = _WORKING.set(np.dtype(np.float32) if precision == "float32-ok" else None)
+    try:
+        yield
+    finally:
+        _WORKING.reset(token)
+
+
+def computing_dtype(input_dtype: np.dtype | type) -> np.dtype:
+    """The least precise dtype a correct implementation may compute in for this input's dtype."""
+    working = _WORKING.get()
+    given = np.dtype(input_dtype)
+    return working if working is not None and working.itemsize < given.itemsize else given
+
+
+def accepted_output_dtypes(input_dtype: np.dtype | type) -> tuple[np.dtype, ...]:
+    """float64 always; float32 where the input or the precision policy allows computing in float32."""
+    return (np.dtype(np.float64),) if computing_dtype(input_dtype) == np.float64 else (
+        np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _floor(dtype: np.dtype | type) -> float:
@@ -56,19 +94,23 @@ class Bounds:
     loss: float
 
 
-def bounds(U: np.ndarray, v_c: np.ndarray, y: np.ndarray, y_hat: np.ndarray, ce: float) -> Bounds:
+def bounds(U: np.ndarray, v_c: np.ndarray, y: np.ndarray, y_hat: np.ndarray, ce: float,
+           computed_in: np.dtype | type | None = None) -> Bounds:
     """The tolerances of a case, from the exact-enough float64 ŷ and CE of the reference.
 
     ``y`` may be any non-negative label vector; for soft labels (eq. 20) the coefficients are
     ŷ Σy - y and ŷ carries the factor Σy, which the bound below includes through |y|.
+    ``computed_in`` is the dtype the implementation may compute in (default: the input's dtype,
+    or float32 under the "float32-ok" policy, see :func:`working_precision`).
     """
-    dtype = U.dtype
+    dtype = np.dtype(computed_in) if computed_in is not None else computing_dtype(U.dtype)
+    rounded_inputs = 2 if dtype.itemsize < U.dtype.itemsize else 0  # see the precision policy above
     u = unit_roundoff(dtype)
     U64, v64 = U.astype(np.float64), v_c.astype(np.float64)
     W, d = U.shape
     weight = float(np.abs(y).sum()) or 1.0  # Σy scales ŷ in eq. (20); 1 for a one-hot label
     a = np.abs(U64) @ np.abs(v64)
-    delta_z = (d + 2) * u * float(a.max(initial=0.0))
+    delta_z = (d + 2 + rounded_inputs) * u * float(a.max(initial=0.0))
     rho = 2.0 * delta_z + (W + 3) * u
     c = weight * y_hat - y
     dc = weight * y_hat * rho + u * (weight * y_hat + np.abs(y))
@@ -201,8 +243,9 @@ LINEAR_COMBINATION_FACTOR = 2.0
 # (also within c_tol) both keep the sign of the exact coefficient, so the sign must be strict there.
 CLEARLY_SIGNED_FACTOR = 2.0
 
-# ŷ_o is a normal float64 while CE < -log(smallest normal) ≈ 708.4; beyond, the grading policy does
-# not grade the loss: -log ŷ_o is +inf, and -log(ŷ_o + ε), a common guard, is -log ε.  Any value
+# ŷ_o is a normal float64 while CE < -log(smallest normal) ≈ 708.4 (float32: 87.3, see
+# loss_graded_below); beyond, the grading policy does not grade the loss: -log ŷ_o is +inf (np.log)
+# or raises ValueError (math.log), and -log(ŷ_o + ε), a common guard, is -log ε.  Any value
 # from UNGRADED_LOSS_FLOOR up is accepted there: it admits guards ε ≤ e⁻⁵⁰⁰ ≈ 7e-218 and still
 # rejects a loss that is plainly wrong (0, a negative number, NaN).
 LOSS_GRADED_BELOW = -float(np.log(np.finfo(np.float64).tiny))
@@ -269,3 +312,12 @@ def normalised_labels_tolerance(W: int) -> float:
 # same wrong value on the grader's ordinary cases (~1e-13 relative), while two different mistakes
 # differ by O(1).  A relative match of 1e-9 separates the two by many orders of magnitude.
 DIAGNOSIS_MATCH_RTOL = 1e-9
+
+
+def loss_graded_below(input_dtype: np.dtype | type) -> float:
+    """The loss is graded while ŷ_o is a normal float of the computing dtype: CE < -log(tiny).
+
+    Beyond, -log ŷ_o is +inf (np.log) or raises (math.log): the loss has no float value there and is
+    not graded (DESIGN.md, grading policy); float32 reaches that point at CE ≈ 87.3, float64 at 708.4.
+    """
+    return -float(np.log(np.finfo(computing_dtype(input_dtype)).tiny))

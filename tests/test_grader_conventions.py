@@ -67,7 +67,7 @@ def test_unpack_maps_a_tuple_to_slots_and_names_a_wrong_shape_in_the_conventions
     cs224n, old = CONVENTIONS["cs224n"], CONVENTIONS["cs224n-2017"]
     assert cs224n.unpack((1, 2, 3)) == {"loss": 1, "grad_v_c": 2, "grad_U": 3}
     assert cs224n.unpack([1, 2]) == "returned a list of length 2, not a tuple (loss, gradCenterVec, gradOutsideVecs)"
-    assert old.unpack(None) == "returned a builtins.NoneType, not a tuple (cost, gradPred, grad)"
+    assert old.unpack(None) == "returned None, not a tuple (cost, gradPred, grad)"
     assert CONVENTIONS["grad-u"].unpack((1, 2)) == {"grad_U": (1, 2)}
 
 

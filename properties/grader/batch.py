@@ -163,6 +163,8 @@ def grade_one(path: Path, settings: Settings) -> dict[str, Any]:
         "score": outcome.score,
         "max_score": outcome.max_score,
         "elapsed_s": round(outcome.elapsed_s, 3),
+        # the root causes in a few words ("your function timed out ...", "... raised ZeroDivisionError: ...")
+        "message": "; ".join(f.title for f in outcome.findings if f.laws or f.not_checked),
         # per law, with the diagnosis as a list (report.as_dict joins it into one string)
         "laws": [{"name": p.name, "status": p.status, "diagnosis": p.diagnosis,
                   "counterexample": p.counterexample} for p in outcome.properties],

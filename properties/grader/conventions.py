@@ -123,7 +123,7 @@ class Convention:
             return {self.outputs[0].slot: result}
         if type(result) in (tuple, list) and len(result) == len(self.outputs):
             return {output.slot: value for output, value in zip(self.outputs, result, strict=True)}
-        what = f"a {type(result).__module__}.{type(result).__qualname__}"
+        what = "None" if result is None else f"a {type(result).__module__}.{type(result).__qualname__}"
         if type(result) in (tuple, list):
             what = f"a {type(result).__name__} of length {len(result)}"
         return MSG_NOT_A_TUPLE.format(what=what, returns=self.returns)

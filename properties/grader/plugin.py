@@ -21,6 +21,7 @@ HELP_FUNCTION = f"function to grade under the {CUSTOM_FUNCTION_CONVENTION} conve
                 f"(default {CONVENTIONS[CUSTOM_FUNCTION_CONVENTION].function_name})"
 HELP_PROFILE = "cegrad grading profile: quick, standard or thorough (default standard)"
 HELP_SEED = "Hypothesis seed for cegrad's laws (default 0)"
+MSG_NOT_GRADABLE = "cegrad: cannot grade {path}: {reason}"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -59,19 +60,30 @@ class SubmissionFile(pytest.File):
     impl: Any = None
     loaded: Any = None
 
+    sub: Any = None
+    spec: Any = None
+    recorder: Any = None
+
     def collect(self) -> Any:
         from properties import laws
+        from properties.grader import intake
 
+        config = self.config
+        try:  # nothing gradable is one collection error with the grader's sentence, not a traceback
+            self.sub = intake.read_submission(self.path)
+            self.spec = intake.choose_convention(self.sub, config.getoption("cegrad_convention"),
+                                                 config.getoption("cegrad_function"))
+        except (intake.NotGradable, ValueError) as reason:
+            raise self.CollectError(MSG_NOT_GRADABLE.format(path=self.path, reason=reason)) from None
         for law in laws.LAWS:
             yield LawItem.from_parent(self, name=law.name, law=law)
 
     def setup(self) -> None:
-        from properties.grader import grade, intake
+        from properties.grader import grade
 
-        config = self.config
-        sub = intake.read_submission(self.path)
-        spec = intake.choose_convention(sub, config.getoption("cegrad_convention"), config.getoption("cegrad_function"))
-        self.impl, self.loaded, _ = grade.load(sub, spec, (), grade.Limits())
+        self.impl, self.loaded, _ = grade.load(self.sub, self.spec, (), grade.Limits())
+        self.impl.labels = self.spec.labels
+        self.recorder = grade.Recorder(self.impl)
 
     def teardown(self) -> None:
         if self.impl is not None:
@@ -89,7 +101,7 @@ class LawItem(pytest.Item):
 
     def runtest(self) -> None:
         from properties import profiles
-        from properties.grader.diagnose import Diagnoser
+        from properties.grader import diagnose, grade
         from properties.grader.sandbox.parent import LoadFailed
         from properties.runner import run_law
 
@@ -100,10 +112,20 @@ class LawItem(pytest.Item):
         if not self.law.applies_to(parent.impl):
             pytest.skip(f"not graded for this convention (no {', '.join(sorted(self.law.needs))})")
         profile = profiles.GRADING_PROFILES[self.config.getoption("cegrad_profile")]
-        result = run_law(self.law, parent.impl, profile, random_seed=self.config.getoption("cegrad_seed"))
+        recorder = parent.recorder
+        recorder.begin()
+        result = run_law(self.law, recorder, profile, random_seed=self.config.getoption("cegrad_seed"))
+        if result.passed and self.law.name in grade.NEEDS_OUTPUTS and recorder.calls and not recorder.usable_calls:
+            raise LawFailed(grade.MSG_NOTHING_TO_CHECK.format(
+                reason=diagnose.unreadable_reason(recorder.last if isinstance(recorder.last, grade.Outputs) else None)))
         if not result.passed:
-            diagnosis = Diagnoser(parent.impl)(result.case) if result.case is not None else []
-            raise LawFailed("\n".join([result.message, *(f"Diagnosis: {d}" for d in diagnosis)]))
+            context = grade._context(parent.impl, parent.sub, parent.spec, "strict")
+            why = diagnose.explain(diagnose.Evidence(self.law.name, result.status, result.case,
+                                                     recorder.outcome(result.case), result.message), context)
+            lines = [f"Root cause: {why.title}", diagnose.without_fixed_hint(result.message)]
+            lines += [f"Diagnosis: {d}" for d in why.diagnosis]
+            lines += [f"Likely mistake: {why.hint}"] if why.hint else []
+            raise LawFailed("\n".join(lines))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, LawFailed):

@@ -1,18 +1,41 @@
-"""The three report formats of ``cegrad grade``: text (a terminal), json, and Gradescope's results.json."""
+"""The three report formats of ``cegrad grade``: text (a terminal), json, and Gradescope's results.json.
+
+Scores are per law; the words are per root cause.  Each :class:`~properties.grader.diagnose.Finding`
+is one section: the root cause, the laws it explains on one line, the laws it kept from being
+checked on one line, and the single smallest counterexample among them.  A report that grades
+several functions has one block of sections per function.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from properties import laws
+from properties.grader import diagnose
 from properties.grader.grade import PropertyResult, Report
 
-HEADER = "cegrad: {submission} -- convention {convention} ({function}), profile {profile}, seed {seed}"
+HEADER = "cegrad: {submission} -- convention {convention} ({function}), profile {profile}, seed {seed}, " \
+         "precision {precision}"
+#: Where the equation numbers of every report come from (shipped with the project).
+EQUATIONS_SOURCE = "Equation numbers: the derivation in docs/derivation.md (the same text: `cegrad derive`)."
 VERDICT_PASS = "PASSED: every law holds"
 VERDICT_FAIL = "FAILED: {count} of {total} laws broken"
+ROOT_CAUSES = {1: ", 1 root cause"}
+ROOT_CAUSES_MANY = ", {n} root causes"
+PASSED_LINE = "  passed: {laws}"
+FINDING_HEADING = "── {number}. {title}{lost} ──"
+LOST = " (-{points:g} points)"
+SECTION_HEADING = "══ {function} ══"
+EXPLAINS = "Breaks: {laws}"
+NOT_CHECKED = "Not checked: {laws} (could not be evaluated because of this; 0 points each)"
 DIAGNOSIS_HEADING = "Diagnosis (your output matches a known mistake):"
+LIKELY = "Likely mistake: {hint}"
+POLICY = "Policy: {hint}"
 YOUR_OUTPUT_HEADING = "Your output (what your code printed; capped):"
 NOTES_HEADING = "Notes:"
+SAME_CAUSE = "Root cause (finding {number} of {total}): {title}"
+ALSO_EXPLAINS = "The same root cause also breaks: {laws}"
 GRADESCOPE_OUTPUT_CAP = 8000  # characters of one test's text; Gradescope shows long texts poorly
 
 _GREEN, _RED, _YELLOW, _BOLD, _RESET = "\033[32m", "\033[31m", "\033[33m", "\033[1m", "\033[0m"
@@ -30,18 +53,59 @@ def status_line(p: PropertyResult, colour: bool = False) -> str:
     return f"  {painted} {p.name:<20} {score:>4g}/{p.weight:<4g} {p.equation}"
 
 
+def _points(p: PropertyResult) -> str:
+    return f"{p.name} {p.weight if p.status == 'passed' else 0:g}/{p.weight:g}"
+
+
+def finding_lines(f: diagnose.Finding, number: int, by_name: dict[str, PropertyResult], colour: bool = False
+                  ) -> list[str]:
+    """One root cause as the report prints it (also the body of its laws' Gradescope tests)."""
+    lost = LOST.format(points=f.points) if f.points else ""
+    lines = [_paint(FINDING_HEADING.format(number=number, title=f.title, lost=lost), _YELLOW, colour)]
+    if f.laws:
+        lines.append(EXPLAINS.format(laws=", ".join(_points(by_name[n]) for n in f.laws)))
+    if f.not_checked:
+        lines.append(NOT_CHECKED.format(laws=", ".join(f.not_checked)))
+    if f.message:
+        lines += f.message.splitlines()
+    diagnosis = diagnose.merged(f.diagnosis)
+    if diagnosis and not (len(diagnosis) == 1 and diagnosis[0].endswith(f.title)):
+        lines += [DIAGNOSIS_HEADING, *(f"  - {d}" for d in diagnosis)]
+    if f.hint:
+        lines.append((LIKELY if f.laws or f.not_checked else POLICY).format(hint=f.hint))
+    return lines
+
+
+def _verdict(report: Report, properties: list[PropertyResult], findings: list[diagnose.Finding]) -> str:
+    broken = [p for p in properties if p.status != "passed"]
+    if not broken:
+        return VERDICT_PASS
+    causes = sum(1 for f in findings if f.laws or f.not_checked)
+    return VERDICT_FAIL.format(count=len(broken), total=len(properties)) + (
+        ROOT_CAUSES.get(causes) or ROOT_CAUSES_MANY.format(n=causes))
+
+
 def text(report: Report, colour: bool = False) -> str:
-    lines = [HEADER.format(submission=report.submission, convention=report.convention,
-                           function=report.function, profile=report.profile, seed=report.seed), ""]
-    lines += [status_line(p, colour) for p in report.properties]
-    broken = [p for p in report.properties if p.status != "passed"]
-    verdict = VERDICT_PASS if report.passed else VERDICT_FAIL.format(count=len(broken), total=len(report.properties))
-    lines += ["", _paint(f"Score: {report.score:g}/{report.max_score:g}  {verdict}",
-                         _BOLD + (_GREEN if report.passed else _RED), colour)]
-    for p in broken:
-        lines += ["", _paint(f"── {p.name} ({_MARK.get(p.status, p.status)}) ──", _YELLOW, colour), p.message]
-        if p.diagnosis:
-            lines += [DIAGNOSIS_HEADING, *(f"  - {d}" for d in p.diagnosis)]
+    lines = [HEADER.format(submission=report.submission, convention=report.convention, function=report.function,
+                           profile=report.profile, seed=report.seed, precision=report.precision),
+             EQUATIONS_SOURCE, ""]
+    by_name = {p.name: p for p in report.properties}
+    lines.append(_paint(f"Score: {report.score:g}/{report.max_score:g}  "
+                        f"{_verdict(report, report.properties, report.findings)}",
+                        _BOLD + (_GREEN if report.passed else _RED), colour))
+    sections = report.sections
+    number = 0
+    for section in sections:
+        properties = [p for p in report.properties if (p.section or report.function) == section]
+        findings = [f for f in report.findings if (f.section or report.function) == section]
+        if len(sections) > 1:
+            lines += ["", SECTION_HEADING.format(function=section)]
+        passed = [p for p in properties if p.status == "passed"]
+        if passed:
+            lines.append(PASSED_LINE.format(laws=", ".join(_points(p) for p in passed)))
+        for f in findings:
+            number += 1
+            lines += ["", *finding_lines(f, number, by_name, colour)]
     if report.notes:
         lines += ["", NOTES_HEADING, *(f"  - {n}" for n in report.notes)]
     if report.your_output.strip():
@@ -49,8 +113,14 @@ def text(report: Report, colour: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _finding_dict(f: diagnose.Finding) -> dict[str, Any]:
+    return {"cause": f.cause, "title": f.title, "function": f.section, "laws": f.laws,
+            "not_checked": f.not_checked, "points": f.points, "law": f.law, "message": f.message,
+            "counterexample": f.counterexample, "diagnosis": [*f.diagnosis, *([f.hint] if f.hint else [])]}
+
+
 def as_dict(report: Report) -> dict[str, Any]:
-    """The JSON object of DESIGN.md (plus notes and your_output)."""
+    """The JSON object of DESIGN.md (plus notes, your_output, precision and findings)."""
     return {
         "submission": report.submission,
         "convention": report.convention,
@@ -58,12 +128,15 @@ def as_dict(report: Report) -> dict[str, Any]:
         "passed": report.passed,
         "score": report.score,
         "max_score": report.max_score,
+        "precision": report.precision,
         "properties": [
             {"name": p.name, "equation": p.equation, "status": p.status, "weight": p.weight,
              "message": p.message, "counterexample": p.counterexample,
-             "diagnosis": "; ".join(p.diagnosis)}
+             "diagnosis": "; ".join(p.diagnosis), "cause": p.cause, "function": p.section or report.function}
             for p in report.properties
         ],
+        "findings": [_finding_dict(f) for f in report.findings],
+        "equations": EQUATIONS_SOURCE,
         "notes": report.notes,
         "your_output": report.your_output,
         "seed": report.seed,
@@ -76,13 +149,28 @@ def as_json(report: Report) -> str:
     return json.dumps(as_dict(report), indent=2, ensure_ascii=False)
 
 
+def _test_output(p: PropertyResult, report: Report, by_name: dict[str, PropertyResult]) -> str:
+    """A failed law's Gradescope text: its root cause first, then the finding it belongs to."""
+    numbered = [f for f in report.findings if f.laws or f.not_checked]
+    for number, f in enumerate(numbered, start=1):
+        if p.name in f.laws or p.name in f.not_checked:
+            others = [n for n in (*f.laws, *f.not_checked) if n != p.name]
+            lines = [SAME_CAUSE.format(number=number, total=len(numbered), title=f.title)]
+            if others:
+                lines.append(ALSO_EXPLAINS.format(laws=", ".join(others)))
+            lines += ["", *finding_lines(f, number, by_name)[1:]]
+            if p.name != f.law and p.name not in f.not_checked:
+                lines += ["", f"On this law ({p.name}):", diagnose.without_fixed_hint(p.message)]
+            return "\n".join(lines)
+    return p.message
+
+
 def gradescope(report: Report) -> dict[str, Any]:
     """Gradescope's results.json: one test per law, weighted, so partial credit works."""
+    by_name = {p.name: p for p in report.properties}
     tests = []
     for number, p in enumerate(report.properties, start=1):
-        body = p.message
-        if p.diagnosis:
-            body += "\n" + DIAGNOSIS_HEADING + "\n" + "\n".join(f"  - {d}" for d in p.diagnosis)
+        body = "" if p.status == "passed" else _test_output(p, report, by_name)
         tests.append({
             "name": f"{p.name}: {p.title} ({p.equation})",
             "number": str(number),
@@ -92,8 +180,10 @@ def gradescope(report: Report) -> dict[str, Any]:
             "output": body[:GRADESCOPE_OUTPUT_CAP],
             "visibility": "visible",
         })
-    summary = [VERDICT_PASS if report.passed else VERDICT_FAIL.format(
-        count=sum(p.status != "passed" for p in report.properties), total=len(report.properties))]
+    summary = [_verdict(report, report.properties, report.findings), EQUATIONS_SOURCE]
+    numbered = [f for f in report.findings if f.laws or f.not_checked]
+    summary += [f"{n}. {f.title} ({', '.join((*f.laws, *f.not_checked))})" for n, f in enumerate(numbered, start=1)]
+    summary += [f.title + ": " + f.hint for f in report.findings if not (f.laws or f.not_checked)]
     summary += report.notes
     if report.your_output.strip():
         summary += ["", YOUR_OUTPUT_HEADING, report.your_output[:GRADESCOPE_OUTPUT_CAP]]
@@ -104,4 +194,18 @@ def gradescope(report: Report) -> dict[str, Any]:
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
+    }
+
+
+def not_gradable(message: str) -> dict[str, Any]:
+    """results.json for a submission with nothing to grade (exit 2): score 0 and the reason."""
+    return {
+        "score": 0,
+        "execution_time": 0.0,
+        "output": message,
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": [{"name": f"{law.name}: {law.title} ({law.equation_text})", "number": str(n), "score": 0,
+                   "max_score": law.weight, "status": "failed", "output": message, "visibility": "visible"}
+                  for n, law in enumerate(laws.LAWS, start=1)],
     }

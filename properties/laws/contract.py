@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from properties import mistakes as m
-from properties import strategies
+from properties import strategies, tolerances
 from properties.case import Case
 from properties.compare import expected_shape, mismatch, mismatch_finding
 from properties.implementation import LABELS, Implementation, Unusable
@@ -49,7 +49,7 @@ def shape_and_dtype(impl: Implementation, case: Case) -> float:
             hint = (TRANSPOSED_HINT if value.shape == shape[::-1] and shape[::-1] != shape else
                     "a (d, 1) column where a (d,) vector is expected: flatten it before returning")
             raise LawViolation(me, case, f"{text}: expected shape {shape}, got {value.shape}", hint=hint)
-        allowed = (np.float64,) if case.U.dtype == np.float64 else (np.float32, np.float64)
+        allowed = tolerances.accepted_output_dtypes(case.U.dtype)  # --precision may allow float32
         if value.dtype not in allowed:
             raise LawViolation(
                 me, case, f"{text}: expected dtype {case.U.dtype}, got {value.dtype}",
@@ -68,6 +68,7 @@ MODIFIED = "Modified after the call: {names}"
     why="the caller still needs U and v_c after asking for the gradient (an SGD step updates U "
     "afterwards, by its own rule)",
     hint="an in-place operation (U -= ..., v_c.shape = ..., x /= ...) on an argument; work on a copy",
+    basis="API contract",
     weight=5,
     strategy=single(strategies.cases()),
     examples=PINNED,
@@ -92,6 +93,7 @@ def inputs_unchanged(impl: Implementation, case: Case) -> float:
     "on what was asked before",
     hint="a cache or a global variable that outlives one call (for example a softmax computed once "
     "and reused for every input of the same size)",
+    basis="a function of (U, v_c, o)",
     weight=5,
     strategy=lambda: strategies.cases().flatmap(
         lambda case: st.tuples(st.just(case), strategies.same_shape_cases(case), strategies.cases())),

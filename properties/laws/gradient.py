@@ -77,7 +77,11 @@ def row_structure(impl: Implementation, case: Case) -> float:
     wrong = (sign * c < -c_tol) | (clearly & ~(sign * c > 0))
     if wrong.any():
         w = int(np.flatnonzero(wrong)[0])
-        expected = "< 0 (ŷ_o - 1)" if w == case.o else "> 0 (ŷ_w)"
+        if not clearly[w]:  # e.g. W = 1: ŷ_o = 1, so the target's coefficient ŷ_o - 1 is exactly 0
+            expected = f"{true_c[w]:.3g} (ŷ_o - 1{' = 0, since with W = 1 ŷ_o = 1' if case.W == 1 else ''})" \
+                if w == case.o else f"{true_c[w]:.3g} (ŷ_w)"
+        else:
+            expected = "< 0 (ŷ_o - 1)" if w == case.o else "> 0 (ŷ_w)"
         raise LawViolation(
             me, case, WRONG_SIGN.format(w=w, label=text, c=c[w], expected=expected),
             hint="the target's coefficient ŷ_o - 1 is negative and every other ŷ_w positive: a flipped sign, "

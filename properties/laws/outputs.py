@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from properties import mistakes as m
-from properties import strategies, tolerances
+from properties import strategies
 from properties.case import Case
-from properties.compare import FINITE, Truth, loss_acceptable, mismatch, mismatch_finding, truth
+from properties.compare import FINITE, Truth, loss_acceptable, loss_has_no_float_value, mismatch, mismatch_finding, truth
 from properties.implementation import LABELS, Implementation
 from properties.laws._common import PINNED, G, law, single, this
-from properties.registry import Law, LawViolation, Rejection, call, label, output, rejecting
+from properties.registry import Law, LawViolation, Rejection, SubmissionCrashed, call, label, output, rejecting
 
 
 @law(
@@ -19,6 +19,7 @@ from properties.registry import Law, LawViolation, Rejection, call, label, outpu
     equations=(),
     why="z = U v_c, so dCE/dv_c = Uᵀ dCE/dz = Uᵀ (ŷ - y): the companion of dCE/dU = (ŷ - y) v_cᵀ",
     hint="dCE/dv_c is Uᵀ(ŷ - y) = Σ_w ŷ_w u_w - u_o: check the sign and that the whole of U is used",
+    basis="chain rule, z = U v_c",
     weight=10,
     strategy=single(strategies.cases()),
     examples=PINNED,
@@ -39,8 +40,8 @@ def grad_v_c_law(impl: Implementation, case: Case) -> float:
 def _check_loss(me: Law, impl: Implementation, loss_output: np.ndarray, case: Case, t: Truth) -> float:
     loss = float(loss_output)
     found = mismatch(label(impl, "loss"), np.asarray(t.loss), np.asarray(loss), t.bounds.loss)
-    if loss_acceptable(loss, t):  # beyond LOSS_GRADED_BELOW the loss is not graded: nothing to climb
-        return found.ratio if t.loss < tolerances.LOSS_GRADED_BELOW else 0.0
+    if loss_acceptable(loss, t):  # beyond loss_graded_below the loss is not graded: nothing to climb
+        return found.ratio if t.loss < t.loss_graded_below else 0.0
     raise LawViolation(me, case, found.detail or f"{label(impl, 'loss')}: {loss!r} is not accepted here")
 
 
@@ -58,7 +59,14 @@ def _check_loss(me: Law, impl: Implementation, loss_output: np.ndarray, case: Ca
 )
 def loss_value(impl: Implementation, case: Case) -> float:
     me = this("loss-value")
-    return _check_loss(me, impl, output(me, impl, call(me, impl, case), "loss", case), case, truth(case))
+    t = truth(case)
+    try:
+        outputs = call(me, impl, case)
+    except SubmissionCrashed as crash:
+        if loss_has_no_float_value(crash.__cause__, t):
+            return 0.0
+        raise
+    return _check_loss(me, impl, output(me, impl, outputs, "loss", case), case, t)
 
 
 @law(
@@ -79,8 +87,13 @@ def loss_value(impl: Implementation, case: Case) -> float:
 )
 def robustness(impl: Implementation, case: Case) -> float:
     me = this("robustness")
-    outputs = call(me, impl, case)
     t = truth(case)
+    try:
+        outputs = call(me, impl, case)
+    except SubmissionCrashed as crash:
+        if loss_has_no_float_value(crash.__cause__, t):
+            return 0.0
+        raise
     G = output(me, impl, outputs, "grad_U", case)
     found = mismatch(label(impl, "grad_U"), t.grad_U, G, t.bounds.grad_U)
     if found.detail:
