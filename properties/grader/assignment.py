@@ -34,7 +34,7 @@ from properties.assignment import mistakes
 from properties.assignment.implementation import WindowOutputs, word_losses
 from properties.assignment.sandboxed import SandboxedNegSampling, SandboxedWindow
 from properties.assignment.strategies import NegSamplingCase, WindowCase
-from properties.grader import grade, intake
+from properties.grader import diagnose, grade, intake
 from properties.grader.conventions import ASSIGNMENT, CONVENTIONS, Convention
 from properties.grader.sandbox.parent import Limits, LoadFailed
 from properties.implementation import Outputs, normalise_output
@@ -245,6 +245,7 @@ class Section:
     properties: list[grade.PropertyResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     your_output: str = ""
+    findings: list[diagnose.Finding] = field(default_factory=list)  # root causes, where grouped
 
 
 def _counterexample(case: Any) -> dict[str, object] | None:
@@ -370,7 +371,9 @@ def grade_section(path: str | Path, convention: str, profile: str, seed: int, al
                            limits=limits, progress=progress)
         for p in part.properties:
             p.section = spec.function_name
-        return Section(spec.function_name, spec.name, part.properties, part.notes, part.your_output)
+        for f in part.findings:
+            f.section = spec.function_name
+        return Section(spec.function_name, spec.name, part.properties, part.notes, part.your_output, part.findings)
     return grade_function(intake.read_submission(path), spec, profile, seed, allow_imports, limits or Limits(), progress)
 
 
@@ -399,6 +402,7 @@ def grade_assignment(
     sections = [grade_section(path, spec.name, profile, seed, tuple(allow_imports), limits, progress) for spec in specs]
     for section in sections:
         report.properties += section.properties
+        report.findings += section.findings
     # a note every function got (the module imported whole, say) is said once; the others name their function
     common = [n for n in sections[0].notes if all(n in s.notes for s in sections)]
     report.notes += common

@@ -453,7 +453,7 @@ def _pattern(slot: str, received: np.ndarray, expected: np.ndarray, case: Case, 
 
 def explain(ev: Evidence, ctx: Context) -> Explanation:
     """The root cause of one law's failure, from its recorded outcome (see the module docstring)."""
-    fallback = Explanation(f"law:{ev.law}", _first_detail(ev.message), _fixed_hint(ev.message))
+    fallback = Explanation(f"law:{ev.law}", first_detail(ev.message), fixed_hint(ev.message))
     if ev.status == "timeout" or (isinstance(ev.outcome, ImplementationFatal) and ev.outcome.status == "timeout"):
         return Explanation("timeout", TITLE_TIMEOUT, HINT_TIMEOUT, structural=True)
     if ev.outcome is None and ev.case is None and ev.status == "error":
@@ -585,12 +585,12 @@ def _shape_words(shape: tuple[int, ...], case: Case) -> str:
     return f"{shape} = ({', '.join(words)}{',' if len(words) == 1 else ''})" if shape else "() (a scalar)"
 
 
-def _fixed_hint(message: str) -> str:
+def fixed_hint(message: str) -> str:
     return next((line.removeprefix("Likely mistake: ") for line in message.splitlines()
                  if line.startswith("Likely mistake: ")), "")
 
 
-def _first_detail(message: str) -> str:
+def first_detail(message: str) -> str:
     lines = [line for line in message.splitlines() if line and not line.startswith(
         ("Law broken:", "Law not checked:", "Why:", "Smallest case:", "On the case:", "Likely mistake:"))]
     return lines[0] if lines else message.splitlines()[0] if message else "this law does not hold"

@@ -76,6 +76,35 @@ def finding_lines(f: diagnose.Finding, number: int, by_name: dict[str, PropertyR
     return lines
 
 
+def findings_of(report: Report) -> list[diagnose.Finding]:
+    """The report's findings, and for failed laws no finding covers (a function graded without
+    grouping) one finding per diagnosis they share, or per law: every failure is shown exactly once."""
+    covered = {n for f in report.findings for n in (*f.laws, *f.not_checked)}
+    extra: dict[tuple[str, str], diagnose.Finding] = {}
+    for p in report.properties:
+        if p.status == "passed" or p.name in covered:
+            continue
+        section = p.section or report.function
+        title = p.diagnosis[0].partition(": ")[2] or p.diagnosis[0] if p.diagnosis else ""
+        key = (section, title or p.name)
+        f = extra.get(key)
+        if f is None:
+            f = extra[key] = diagnose.Finding(
+                f"law:{p.name}", title or diagnose.first_detail(p.message), [], diagnosis=list(p.diagnosis),
+                hint="" if title else diagnose.fixed_hint(p.message), section=section)
+        f.laws.append(p.name)
+        f.points += p.weight
+        if not f.law or (p.size or (1 << 62, 0)) < (by_name_size(report, f.law)):
+            f.law, f.message, f.counterexample = p.name, diagnose.without_fixed_hint(p.message), p.counterexample
+    order = {section: i for i, section in enumerate(report.sections)}
+    return sorted([*report.findings, *extra.values()], key=lambda f: order.get(f.section or report.function, 0))
+
+
+def by_name_size(report: Report, name: str) -> tuple[int, int]:
+    p = next(p for p in report.properties if p.name == name)
+    return p.size or (1 << 62, 0)
+
+
 def _verdict(report: Report, properties: list[PropertyResult], findings: list[diagnose.Finding]) -> str:
     broken = [p for p in properties if p.status != "passed"]
     if not broken:
@@ -90,14 +119,15 @@ def text(report: Report, colour: bool = False) -> str:
                            profile=report.profile, seed=report.seed, precision=report.precision),
              EQUATIONS_SOURCE, ""]
     by_name = {p.name: p for p in report.properties}
+    all_findings = findings_of(report)
     lines.append(_paint(f"Score: {report.score:g}/{report.max_score:g}  "
-                        f"{_verdict(report, report.properties, report.findings)}",
+                        f"{_verdict(report, report.properties, all_findings)}",
                         _BOLD + (_GREEN if report.passed else _RED), colour))
     sections = report.sections
     number = 0
     for section in sections:
         properties = [p for p in report.properties if (p.section or report.function) == section]
-        findings = [f for f in report.findings if (f.section or report.function) == section]
+        findings = [f for f in all_findings if (f.section or report.function) == section]
         if len(sections) > 1:
             lines += ["", SECTION_HEADING.format(function=section)]
         passed = [p for p in properties if p.status == "passed"]
@@ -135,7 +165,7 @@ def as_dict(report: Report) -> dict[str, Any]:
              "diagnosis": "; ".join(p.diagnosis), "cause": p.cause, "function": p.section or report.function}
             for p in report.properties
         ],
-        "findings": [_finding_dict(f) for f in report.findings],
+        "findings": [_finding_dict(f) for f in findings_of(report)],
         "equations": EQUATIONS_SOURCE,
         "notes": report.notes,
         "your_output": report.your_output,
@@ -151,7 +181,7 @@ def as_json(report: Report) -> str:
 
 def _test_output(p: PropertyResult, report: Report, by_name: dict[str, PropertyResult]) -> str:
     """A failed law's Gradescope text: its root cause first, then the finding it belongs to."""
-    numbered = [f for f in report.findings if f.laws or f.not_checked]
+    numbered = [f for f in findings_of(report) if f.laws or f.not_checked]
     for number, f in enumerate(numbered, start=1):
         if p.name in f.laws or p.name in f.not_checked:
             others = [n for n in (*f.laws, *f.not_checked) if n != p.name]
@@ -180,10 +210,11 @@ def gradescope(report: Report) -> dict[str, Any]:
             "output": body[:GRADESCOPE_OUTPUT_CAP],
             "visibility": "visible",
         })
-    summary = [_verdict(report, report.properties, report.findings), EQUATIONS_SOURCE]
-    numbered = [f for f in report.findings if f.laws or f.not_checked]
+    all_findings = findings_of(report)
+    summary = [_verdict(report, report.properties, all_findings), EQUATIONS_SOURCE]
+    numbered = [f for f in all_findings if f.laws or f.not_checked]
     summary += [f"{n}. {f.title} ({', '.join((*f.laws, *f.not_checked))})" for n, f in enumerate(numbered, start=1)]
-    summary += [f.title + ": " + f.hint for f in report.findings if not (f.laws or f.not_checked)]
+    summary += [f.title + ": " + f.hint for f in all_findings if not (f.laws or f.not_checked)]
     summary += report.notes
     if report.your_output.strip():
         summary += ["", YOUR_OUTPUT_HEADING, report.your_output[:GRADESCOPE_OUTPUT_CAP]]
