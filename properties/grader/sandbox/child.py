@@ -33,6 +33,8 @@ from typing import Any
 
 from properties.grader.sandbox.audit import (
     AUTODIFF_MODULES,
+    GRADER_MODULES,
+    RISKY_MODULES,
     BuiltinsGuard,
     ImportGate,
     begin_call,
@@ -59,6 +61,9 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--memory-bytes", type=int, default=2 << 30)
     parser.add_argument("--cpu-seconds", type=int, default=300)
     parser.add_argument("--file-bytes", type=int, default=16 << 20)
+    parser.add_argument("--scratch-bytes", type=int, default=64 << 20)
+    parser.add_argument("--refuse", default="", help="layers whose set-up fails as if refused (tests)")
+    parser.add_argument("--no-audit-hook", action="store_true", help="prove the OS layers alone (sandbox-check)")
     return parser.parse_args(argv)
 
 
@@ -72,7 +77,8 @@ def _apply_limits(args: argparse.Namespace) -> None:
     # The hard limit a little above the soft one: SIGXCPU first (a clean death), SIGKILL after.
     resource.setrlimit(resource.RLIMIT_CPU, (args.cpu_seconds, args.cpu_seconds + 2))
     if os.geteuid() != 0:
-        # RLIMIT_NPROC counts every process of the user; root ignores it, hence the audit hook too.
+        # RLIMIT_NPROC counts every process of the user; root ignores it, so a root child sets it
+        # once it has dropped to its own uid (see oslayers.drop_root).
         resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
 
 
@@ -105,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
     from properties import implementation
     from properties.assignment import course  # numpy only: the dataset and word loss a submission is given
     from properties.grader import conventions
-    from properties.grader.sandbox import protocol
+    from properties.grader.sandbox import oslayers, preload, protocol
 
     del sys.modules["ctypes"], sys.modules["_ctypes"]
     # subprocess is loaded now so its own import of _posixsubprocess (not audited when it forks)
@@ -135,10 +141,31 @@ def main(argv: list[str] | None = None) -> None:
         [properties_dir] * ("properties" not in allowed)
         + package_dirs(tuple(n for n in (*AUTODIFF_MODULES, "reference", "cegrad") if n not in allowed))
     )
+    folder = os.path.dirname(os.path.realpath(path))
+
+    # Everything the submission may import from its folder or the shims is read now, as are the
+    # modules it names, while the child can still read them; then the OS layers go up.
+    own_sources = preload.read_sources(folder, extra=[path] if mode == "module" else [])
+    shim_sources = preload.read_sources(shim_dir)
+    texts = [*own_sources.values(), str(source_text or "").encode("utf-8", "replace")]
+    never = (set(AUTODIFF_MODULES) | set(GRADER_MODULES) | set(RISKY_MODULES) | {"ctypes", "_ctypes"}) - allowed
+    named = preload.imported_by(texts, shim_sources, shim_dir)
+    preload.preimport(named, forbidden=never, allowed=allowed)
+    own_finder = preload.SourcesFinder(folder, own_sources, preload.find_extensions(folder))
     # the submission's own folder stays readable even where it lies under a protected folder (the
     # bundled examples live inside the package); the hook keeps its own record of refusals and,
     # after loading, answers the current call itself on out_fd when it refuses something
     hook = make_audit_hook(scratch, forbidden_dirs, (shim_dir, os.path.dirname(os.path.realpath(path))), allowed, out_fd)
+    plan = oslayers.Plan(scratch, args.scratch_bytes, oslayers.read_dirs(shim_dir),
+                         refuse=frozenset(filter(None, args.refuse.split(","))))  # fmt: skip
+    statuses = oslayers.setup(plan)
+    # Sent before any of the submission's code runs, so the parent may trust it.
+    write_message(out_fd, "layers", {"layers": [list(s) for s in statuses], "uid": plan.uid})
+    # oslayers imported ctypes (after numpy, which therefore holds none); a submission that names
+    # it gets that module back, as an import would have given it: its dlopen/dlsym stay refused.
+    keep_ctypes: dict[str, types.ModuleType] = {}
+    if "ctypes" in named:
+        keep_ctypes = {n: sys.modules[n] for n in ("ctypes", "_ctypes") if n in sys.modules}
 
     def flush() -> None:
         for stream in (sys.stdout, sys.stderr):
@@ -150,7 +177,6 @@ def main(argv: list[str] | None = None) -> None:
         flush()
         write_message(out_fd, kind, fields, arrays)
 
-    folder = os.path.dirname(os.path.realpath(path))
     stem = os.path.splitext(os.path.basename(path))[0]
     extracted_name = f"<extracted from {os.path.basename(path)}>"
 
@@ -184,13 +210,20 @@ def main(argv: list[str] | None = None) -> None:
     clashes = stem in sys.modules or stem in sys.stdlib_module_names
     module_name = stem if stem.isidentifier() and not clashes else "submission"
     drop_modules(allowed)
+    sys.modules.update(keep_ctypes)
+    del keep_ctypes
     sys.modules["__main__"] = types.ModuleType("__main__")
     sys.path.insert(0, folder)
     sys.path.append(shim_dir)
-    refuse_unaudited_calls()
+    # The folder first and the shims last, as their places on sys.path say, served from memory.
+    sys.meta_path[:] = [own_finder, *sys.meta_path, preload.SourcesFinder(shim_dir, shim_sources),
+                        preload.UnavailableFinder]  # fmt: skip
+    if not args.no_audit_hook:  # (sandbox-check and the layer tests prove the OS layers alone)
+        refuse_unaudited_calls()
     _supply_removed_numpy_aliases()
     guard = BuiltinsGuard()
-    sys.addaudithook(hook)
+    if not args.no_audit_hook:
+        sys.addaudithook(hook)
     del hook  # main's frame is reachable through sys._getframe; the hook must not be
     sys.meta_path.insert(0, ImportGate)  # removable, unlike the hook: one more layer, not the wall
 
@@ -203,7 +236,7 @@ def main(argv: list[str] | None = None) -> None:
             linecache.cache[extracted_name] = (len(str(source_text)), None, lines, extracted_name)
             exec(compile(str(source_text), extracted_name, "exec"), module.__dict__)
         else:
-            spec = importlib.util.spec_from_file_location(module_name, path)
+            spec = own_finder.spec_for_file(module_name, path) or importlib.util.spec_from_file_location(module_name, path)
             if spec is None or spec.loader is None:
                 raise ImportError(f"cannot load {path} as a Python module")
             module = importlib.util.module_from_spec(spec)

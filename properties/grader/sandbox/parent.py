@@ -44,6 +44,7 @@ from typing import Any, Literal
 import numpy as np
 
 from properties.grader.conventions import CONVENTIONS
+from properties.grader.sandbox import oslayers
 from properties.grader.sandbox.protocol import (
     FrameReader,
     Message,
@@ -85,6 +86,7 @@ MSG_RESTART_FAILED = "could not restart the submission after an earlier failure:
 MSG_RAISED = "{type}: {message}"
 MSG_OUTPUT_TRUNCATED = "\n[... output truncated after {limit} bytes]"
 MSG_MISSING_OUTPUT = "the submission's process sent no value for this output"
+MSG_BAD_LAYER = f"{oslayers.REFUSE_ENV}: unknown sandbox layer {{got}} (expected some of {{choices}})"
 
 _PIPE_BYTES = 1 << 20
 _ENV_THREADS = (
@@ -105,7 +107,8 @@ class Limits:
     import_seconds: float = 15.0  # wall clock from spawn to loaded (interpreter + numpy ~0.2 s)
     memory_bytes: int = 2 << 30  # RLIMIT_AS; numpy + OpenBLAS with one thread need ~0.5 GiB
     cpu_seconds: int = 300  # RLIMIT_CPU over the child's life; cumulative, hence generous
-    file_bytes: int = 16 << 20  # RLIMIT_FSIZE: what the submission may write to its scratch dir
+    file_bytes: int = 16 << 20  # RLIMIT_FSIZE: the largest file the submission may write
+    scratch_bytes: int = 64 << 20  # size of the scratch tmpfs (all files together), where it can be mounted
     output_bytes: int = 64 * 1024  # captured stdout + stderr kept for the report
 
 
@@ -117,6 +120,9 @@ class LoadInfo:
     shims: tuple[str, ...]  # course helper modules the grader supplied (imported from shims/)
     output: str  # captured output so far (import-time prints)
     blocked: tuple[str, ...]  # forbidden actions attempted (and survived) at import time
+    #: (layer, "active: ..." | "skipped: <reason>") for each OS layer, as the child set them up
+    #: before any submission code ran (see :mod:`.oslayers`).
+    layers: tuple[tuple[str, str], ...] = ()
 
 
 class SubmissionRaised(Exception):
@@ -183,11 +189,16 @@ class _Child:
     scratch: str
     reader: FrameReader = field(default_factory=FrameReader)
     output_open: bool = True
+    uid: int | None = None  # the child's own unprivileged uid, when it dropped to a fresh one
 
     def kill(self) -> None:
         # The whole session: whatever the submission managed to start dies with it.
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
+        if self.uid is not None:
+            # And anything that left the session (setsid) where seccomp could not stop new
+            # processes: the fresh uid is the child's alone, so every process of it is the child's.
+            _kill_uid(self.uid)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=5)
         for fd in (self.to_child, self.from_child, self.output):
@@ -235,6 +246,8 @@ class SandboxedImplementation:
         source_text: str | None = None,
         allow_imports: tuple[str, ...] = (),
         limits: Limits = Limits(),  # frozen, so one shared default is safe
+        refuse_layers: tuple[str, ...] | None = None,
+        audit_hook: bool = True,
     ) -> None:
         if convention_name not in CONVENTIONS:
             raise ValueError(MSG_BAD_CONVENTION.format(choices=", ".join(CONVENTIONS), got=convention_name))
@@ -249,6 +262,15 @@ class SandboxedImplementation:
         self.source_text = source_text
         self.allow_imports = tuple(allow_imports)
         self.limits = limits
+        #: OS layers whose set-up is made to fail as a refusing kernel would (tests; default: the
+        #: names in $CEGRAD_SANDBOX_REFUSE); audit_hook=False leaves only the OS layers (sandbox-check).
+        if refuse_layers is None:
+            refuse_layers = tuple(filter(None, os.environ.get(oslayers.REFUSE_ENV, "").split(",")))
+        unknown = sorted(set(refuse_layers) - set(oslayers.LAYERS))
+        if unknown:
+            raise ValueError(MSG_BAD_LAYER.format(got=", ".join(unknown), choices=", ".join(oslayers.LAYERS)))
+        self.refuse_layers = tuple(refuse_layers)
+        self.audit_hook = audit_hook
         self.name = f"{self.path.name}:{function_name}"
         self.provides = CONVENTIONS[convention_name].provides
         #: the Implementation's ``labels``: the convention's names for the outputs, as the student wrote them
@@ -273,6 +295,7 @@ class SandboxedImplementation:
             return self._load_info
         child = self._spawn()
         deadline = time.monotonic() + self.limits.import_seconds
+        layers: tuple[tuple[str, str], ...] = ()
         try:
             self._send(
                 child,
@@ -289,6 +312,11 @@ class SandboxedImplementation:
                 deadline,
             )
             reply = self._receive(child, deadline)
+            if reply.kind == "layers":  # sent before the submission's code ran, so trusted
+                layers = _layers(reply.fields.get("layers"))
+                uid = reply.fields.get("uid")
+                child.uid = uid if type(uid) is int and uid >= oslayers.UID_BASE else None
+                reply = self._receive(child, deadline)
         except CallTimeout:
             self._discard()
             raise LoadFailed(
@@ -316,6 +344,7 @@ class SandboxedImplementation:
             shims=_texts(reply.fields.get("shims")),
             output=self.captured_output(),
             blocked=_texts(reply.fields.get("blocked")),
+            layers=layers,
         )
         return self._load_info
 
@@ -328,6 +357,16 @@ class SandboxedImplementation:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    @property
+    def pid(self) -> int | None:
+        """The running child's process id, or None when no child runs."""
+        return self._child.proc.pid if self._child is not None else None
+
+    @property
+    def scratch(self) -> str | None:
+        """The running child's scratch folder as the grader sees it, or None when no child runs."""
+        return self._child.scratch if self._child is not None else None
 
     def captured_output(self) -> str:
         """Everything the submission printed so far, over all its children (restarts included),
@@ -404,6 +443,7 @@ class SandboxedImplementation:
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "LANG": "C.UTF-8",
             "HOME": scratch,
+            "TMPDIR": scratch,  # tempfile's first choice; /tmp is not writable to the child
             "PYTHONHASHSEED": "0",
             "PYTHONDONTWRITEBYTECODE": "1",
             "PYTHONIOENCODING": "utf-8",
@@ -416,6 +456,9 @@ class SandboxedImplementation:
             "--memory-bytes", str(self.limits.memory_bytes),
             "--cpu-seconds", str(self.limits.cpu_seconds),
             "--file-bytes", str(self.limits.file_bytes),
+            "--scratch-bytes", str(self.limits.scratch_bytes),
+            "--refuse", ",".join(self.refuse_layers),
+            *(["--no-audit-hook"] if not self.audit_hook else []),
         ]  # fmt: skip
         try:
             proc = subprocess.Popen(
@@ -570,6 +613,30 @@ _TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066
 def visible(text: str) -> str:
     """``text`` with each terminal control character written out as an escape (``\\x1b``)."""
     return _TERMINAL_CONTROLS.sub(lambda m: ascii(m.group())[1:-1], text)
+
+
+def _kill_uid(uid: int) -> None:
+    """SIGKILL every process whose real uid is ``uid`` (Linux: read from /proc)."""
+    try:
+        pids = [p for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return
+    needle = f"Uid:\t{uid}\t"
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                status = f.read()
+        except OSError:
+            continue
+        if needle in status:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(int(pid), signal.SIGKILL)
+
+
+def _layers(value: Any) -> tuple[tuple[str, str], ...]:
+    if type(value) is not list:
+        return ()
+    return tuple((v[0], v[1]) for v in value if type(v) is list and len(v) == 2 and all(type(x) is str for x in v))
 
 
 def _text(value: Any) -> str:
