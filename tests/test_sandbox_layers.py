@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import socket
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -122,27 +123,49 @@ def test_a_root_grader_runs_the_child_as_its_own_unprivileged_uid_with_no_groups
     assert "setuid(0): refused" in impl.captured_output()
 
 
-def test_rlimit_nproc_stops_new_processes_and_threads_even_without_seccomp(tmp_path):
+def test_rlimit_nproc_bounds_processes_without_seccomp_and_none_outlive_the_child(tmp_path):
+    # seccomp refused, so only RLIMIT_NPROC stops a fork bomb; each fork sleeps, in a new session
     probe = """
-    for what, start in (("fork", os.fork), ("thread", lambda: threading.Thread(target=print).start())):
-        try:
-            pid = start()
-            if pid == 0:
+    started = 0
+    try:
+        for _ in range(64):
+            if os.fork() == 0:
+                os.setsid()  # out of the child's process group: only the uid still ties it
+                time.sleep(60)
                 os._exit(0)
-            print(what, "started")
-        except (OSError, RuntimeError) as exc:
-            print(what, "refused:", type(exc).__name__)
+            started += 1
+    except OSError as exc:
+        print("forks:", started, "then", type(exc).__name__)
     """
-    path = student(tmp_path, probe, "import os, threading")
+    path = student(tmp_path, probe, "import os, time")
     with sandbox(path, audit_hook=False, refuse_layers=("seccomp",)) as impl:
         require_active(layers_of(impl), "no-root")
         call(impl)
-        limits = Path(f"/proc/{impl.pid}/limits").read_text()
-    assert any(line.startswith("Max processes") and line.split()[2:4] == ["0", "0"] for line in limits.splitlines())
+        pid = impl.pid
+        assert pid is not None
+        limits = Path(f"/proc/{pid}/limits").read_text()
+    tasks = str(oslayers.NPROC_FRESH)
+    assert any(line.startswith("Max processes") and line.split()[2:4] == [tasks, tasks] for line in limits.splitlines())
     out = impl.captured_output()
-    assert "fork refused: BlockingIOError" in out  # EAGAIN: the uid may have no more processes
-    assert "thread refused: RuntimeError" in out
-    assert "started" not in out
+    assert f"forks: {oslayers.NPROC_FRESH - 1} then BlockingIOError" in out, out  # EAGAIN at the limit
+    uid = oslayers.UID_BASE + pid
+    deadline = time.monotonic() + 5
+    while (left := _living(uid)) and time.monotonic() < deadline:
+        time.sleep(0.05)  # killed ones may take a moment to be reaped by init
+    assert left == [], f"processes of the sandbox uid outlived it: {left}"
+
+
+def _living(uid: int) -> list[str]:
+    """Processes (not zombies) whose real uid is ``uid``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            status = proc_status(int(proc.name)) if proc.name.isdigit() else {}
+        except OSError:
+            continue
+        if status and int(status["Uid"].split()[0]) == uid and not status["State"].startswith("Z"):
+            found.append(f"{proc.name} ({status['State']})")
+    return found
 
 
 # -- namespaces and the scratch quota ---------------------------------------------------------------
@@ -281,9 +304,9 @@ def test_seccomp_refuses_exec_fork_sockets_and_nodes_with_eperm(tmp_path):
     assert not marker.exists()
 
 
-def test_threads_still_work_under_seccomp_when_rlimit_nproc_allows_them(tmp_path):
-    # The seccomp filter lets clone with CLONE_THREAD through (and makes clone3 fall back to it);
-    # only the no-root layer's RLIMIT_NPROC stops threads, so refuse that layer here.
+def test_threads_still_work_under_every_layer(tmp_path):
+    # seccomp lets clone with CLONE_THREAD through (and makes clone3 fall back to it); RLIMIT_NPROC
+    # leaves room for a few tasks
     probe = """
     box = []
     t = threading.Thread(target=lambda: box.append(1))
@@ -291,9 +314,10 @@ def test_threads_still_work_under_seccomp_when_rlimit_nproc_allows_them(tmp_path
     t.join()
     print("thread ran", box)
     """
-    path = student(tmp_path, probe, "import threading")
-    with sandbox(path, audit_hook=False, refuse_layers=("no-root",)) as impl:
-        require_active(layers_of(impl), "seccomp")
+    with sandbox(student(tmp_path, probe, "import threading")) as impl:
+        layers = layers_of(impl)
+        require_active(layers, "seccomp")
+        require_active(layers, "no-root")
         call(impl)
     assert "thread ran [1]" in impl.captured_output()
 

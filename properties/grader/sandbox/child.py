@@ -34,6 +34,7 @@ from typing import Any
 from properties.grader.sandbox.audit import (
     AUTODIFF_MODULES,
     GRADER_MODULES,
+    NEVER_RELOADED,
     RISKY_MODULES,
     BuiltinsGuard,
     ImportGate,
@@ -148,7 +149,7 @@ def main(argv: list[str] | None = None) -> None:
     own_sources = preload.read_sources(folder, extra=[path] if mode == "module" else [])
     shim_sources = preload.read_sources(shim_dir)
     texts = [*own_sources.values(), str(source_text or "").encode("utf-8", "replace")]
-    never = (set(AUTODIFF_MODULES) | set(GRADER_MODULES) | set(RISKY_MODULES) | {"ctypes", "_ctypes"}) - allowed
+    never = {*AUTODIFF_MODULES, *GRADER_MODULES, *RISKY_MODULES, *NEVER_RELOADED, "ctypes", "_ctypes"} - allowed
     named = preload.imported_by(texts, shim_sources, shim_dir)
     preload.preimport(named, forbidden=never, allowed=allowed)
     own_finder = preload.SourcesFinder(folder, own_sources, preload.find_extensions(folder))
@@ -164,7 +165,7 @@ def main(argv: list[str] | None = None) -> None:
     # oslayers imported ctypes (after numpy, which therefore holds none); a submission that names
     # it gets that module back, as an import would have given it: its dlopen/dlsym stay refused.
     keep_ctypes: dict[str, types.ModuleType] = {}
-    if "ctypes" in named:
+    if {"ctypes", "_ctypes"} & {n.partition(".")[0] for n in named}:
         keep_ctypes = {n: sys.modules[n] for n in ("ctypes", "_ctypes") if n in sys.modules}
 
     def flush() -> None:

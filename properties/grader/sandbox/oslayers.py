@@ -58,10 +58,13 @@ SANDBOX_USER = "cegrad-sandbox"
 #: Fresh uids are UID_BASE + the child's pid: unique among live processes, far above any real
 #: account, below 2**31 and clear of the usual subordinate-uid ranges (100000 + 65536 n).
 UID_BASE = 1_500_000_000
+#: RLIMIT_NPROC (tasks, threads included) for a fresh uid, and for the dedicated user that all
+#: concurrent children share.
+NPROC_FRESH, NPROC_SHARED = 16, 256
 
 _CLONE_NEWNS, _CLONE_NEWUTS, _CLONE_NEWIPC, _CLONE_NEWNET = 0x00020000, 0x04000000, 0x08000000, 0x40000000
 _CLONE_THREAD = 0x00010000
-_MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REC, _MS_PRIVATE = 0x2, 0x4, 0x8, 0x4000, 0x40000
+_MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_BIND, _MS_REC, _MS_PRIVATE = 0x2, 0x4, 0x8, 0x1000, 0x4000, 0x40000
 _PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 38, 22, 2
 _SECCOMP_SET_MODE_FILTER, _SECCOMP_FILTER_FLAG_TSYNC = 1, 1
 
@@ -188,7 +191,53 @@ def mount_scratch(plan: Plan, owner: tuple[int, int] | None) -> str:
         return skipped(f"a new mount namespace, but {_reason(exc)}{fallback}")
     os.chdir(plan.scratch)  # the old cwd is the folder beneath the new mount
     mib = plan.scratch_bytes / (1 << 20)
-    return active(f"a private mount namespace; scratch is a {mib:g} MiB tmpfs (nosuid, nodev, noexec)")
+    detail = f"a private mount namespace; scratch is a {mib:g} MiB tmpfs (nosuid, nodev, noexec)"
+    if owner is not None:
+        try:
+            shown = expose_installation(libc)
+        except OSError as exc:
+            shown = f"; the Python installation stays out of the sandbox uid's reach ({exc.strerror or exc})"
+        detail += shown
+    return active(detail)
+
+
+def _closed_ancestor(path: str) -> str | None:
+    """The outermost folder above ``path`` that other users may not enter (such as /root), if any."""
+    parts = path.strip("/").split("/")[:-1]
+    for depth in range(1, len(parts) + 1):
+        folder = "/" + "/".join(parts[:depth])
+        if not os.stat(folder).st_mode & 0o001:
+            return folder
+    return None
+
+
+def expose_installation(libc: Any) -> str:
+    """Where the Python installation lies beneath a folder others may not enter (pyenv under /root),
+    put an empty tmpfs on that folder and bind the installation back in: the dropped uid can then
+    import lazily loaded standard-library modules as on any machine, and sees nothing else of it.
+    In the child's mount namespace only; nothing on the host changes.  Returns a note ("" if none)."""
+    prefixes = sorted({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)})
+    closed: dict[str, list[tuple[str, int]]] = {}
+    for prefix in prefixes:
+        folder = _closed_ancestor(prefix)
+        if folder is not None:
+            closed.setdefault(folder, []).append((prefix, os.open(prefix, _O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)))
+    try:
+        for folder, inside in closed.items():
+            _check(libc.mount(b"cegrad-hide", os.fsencode(folder), b"tmpfs", _MS_NOSUID | _MS_NODEV,
+                              b"mode=0755,size=1m"), f"mount tmpfs on {folder}")  # fmt: skip
+            for prefix, fd in inside:
+                os.makedirs(prefix, exist_ok=True)
+                _check(libc.mount(f"/proc/self/fd/{fd}".encode(), os.fsencode(prefix), None, _MS_BIND | _MS_REC, None),
+                       f"bind {prefix}")  # fmt: skip
+    finally:
+        for inside in closed.values():
+            for _, fd in inside:
+                os.close(fd)
+    if not closed:
+        return ""
+    return "; " + ", ".join(f"{folder} is an empty tmpfs holding only {', '.join(p for p, _ in inside)}"
+                            for folder, inside in closed.items())  # fmt: skip
 
 
 def pid_namespace(plan: Plan) -> str:
@@ -221,9 +270,12 @@ def drop_root(plan: Plan, who: tuple[int, int, str] | None) -> str:
         raise SystemExit("cegrad sandbox: setuid(0) succeeded after dropping privileges")
     if os.getresuid() != (uid, uid, uid) or os.getresgid() != (gid, gid, gid) or os.getgroups():
         raise SystemExit("cegrad sandbox: the privilege drop did not take")
-    resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))  # no processes, no threads of this uid
+    # Counts every task of the uid: threads still work, a fork bomb (where seccomp is missing) stops
+    # at a few, and the parent kills every process of a fresh uid at the end.
+    tasks = NPROC_FRESH if uid == UID_BASE + os.getpid() else NPROC_SHARED
+    resource.setrlimit(resource.RLIMIT_NPROC, (tasks, tasks))
     plan.uid, plan.gid = uid, gid
-    return active(f"runs as {description}, with no supplementary groups; setuid(0) fails; RLIMIT_NPROC 0")
+    return active(f"runs as {description}, with no supplementary groups; setuid(0) fails; RLIMIT_NPROC {tasks}")
 
 
 # ------------------------------------------------------------------------------- Landlock
@@ -257,10 +309,13 @@ def open_landlock_paths(plan: Plan) -> list[tuple[int, int]]:
     write = (read | _LL_WRITE_FILE | _LL_REMOVE_DIR | _LL_REMOVE_FILE | _LL_MAKE_DIR | _LL_MAKE_REG | _LL_MAKE_SYM
              | _LL_REFER | _LL_TRUNCATE)  # fmt: skip
     paths = [(plan.scratch, write), *((d, read) for d in plan.read_dirs if d != plan.scratch)]
+    # The device names may be listed; the harmless devices (as the audit hook allows) opened.
+    paths += [("/dev", _LL_READ_DIR), ("/dev/pts", _LL_READ_DIR)]
+    paths += [(f"/dev/{name}", _LL_READ_FILE | _LL_WRITE_FILE) for name in ("null", "zero", "full", "random", "urandom")]
     opened = []
     for path, rights in paths:
         try:
-            opened.append((os.open(path, _O_PATH | os.O_CLOEXEC | os.O_DIRECTORY), rights))
+            opened.append((os.open(path, _O_PATH | os.O_CLOEXEC), rights))
         except OSError:
             continue  # a folder that does not exist needs no rule
     return opened
@@ -315,8 +370,8 @@ def landlock(plan: Plan, opened: list[tuple[int, int]]) -> str:
     finally:
         for fd, _ in opened:
             os.close(fd)
-    detail = ", ".join(["writes only beneath scratch", "reads only beneath the Python installation, "
-                        "site-packages, the shims and scratch", *extras])  # fmt: skip
+    reads = "reads only beneath the Python installation, site-packages, the shims and scratch (and /dev/null, ...)"
+    detail = ", ".join(["writes only beneath scratch", reads, *extras])
     return active(f"ABI {abi}: {detail}")
 
 

@@ -9,9 +9,9 @@ the grader's sources, or, where the Python installation lives in an unreadable h
   and :class:`SourcesFinder` serves imports from those texts under their real file names (so
   tracebacks read as before and nothing is read from disk later);
 * :func:`preimport` imports the modules a typical submission needs: a small base set always, and
-  the modules from :data:`SAFE_MODULES` (plus numpy's and scipy's submodules) that the
-  submission's sources name.  Only modules on that list are imported here, never an arbitrary
-  name from the submission: this code runs with the grader's privileges;
+  the standard library's (but :data:`UNSAFE_STDLIB`), numpy's and scipy's modules that the
+  submission's sources name.  Never an arbitrary name from the submission, nor one the audit hook
+  refuses: this code runs with the grader's privileges, and before the hook;
 * :class:`UnavailableFinder`, last on ``sys.meta_path``, turns an import that nothing can serve
   into a ``ModuleNotFoundError`` that says why.
 """
@@ -40,23 +40,14 @@ MSG_UNAVAILABLE = (
 BASE_MODULES = (
     "__future__", "collections", "copy", "functools", "itertools", "linecache", "math", "random", "re",
     "string", "time", "tokenize", "traceback", "typing", "warnings", "encodings.ascii", "encodings.latin_1",
+    "mmap",
 )  # fmt: skip
-#: Standard library modules imported when a submission's source names them: pure computation or
-#: text, none with side effects at import (no antigravity, webbrowser, turtle, idlelib, ...), none
-#: that reaches past the audit hook (no ctypes, no _posixsubprocess).  socket is here so that
-#: creating one is refused by the audit hook (a message) and seccomp (the wall), not the import.
-# fmt: off
-SAFE_MODULES = frozenset((
-    "abc", "argparse", "array", "ast", "base64", "binascii", "bisect", "bz2", "calendar", "cmath", "codecs",
-    "collections", "collections.abc", "colorsys", "contextlib", "copy", "copyreg", "csv", "dataclasses",
-    "datetime", "decimal", "difflib", "dis", "enum", "fnmatch", "fractions", "functools", "gc", "getopt",
-    "glob", "gzip", "hashlib", "heapq", "hmac", "inspect", "io", "itertools", "json", "keyword", "locale",
-    "logging", "lzma", "math", "numbers", "operator", "optparse", "os.path", "pathlib", "pickle", "pprint",
-    "queue", "random", "re", "reprlib", "secrets", "shlex", "shutil", "socket", "statistics", "string", "struct",
-    "sys", "tempfile", "textwrap", "threading", "time", "timeit", "tokenize", "traceback", "types", "typing",
-    "unicodedata", "unittest", "uuid", "warnings", "weakref", "zlib",
-))
-# fmt: on
+#: Standard library modules never imported here even when a submission names them: those that
+#: act at import (antigravity opens a browser, this and __hello__ print, lib2to3 may write its
+#: grammar cache beside itself, rlcompleter loads readline), GUIs, and the test suite.  Whatever the
+#: audit hook refuses to import (see ``forbidden``) is not imported either.
+UNSAFE_STDLIB = frozenset(("antigravity", "this", "__hello__", "__phello__", "lib2to3", "rlcompleter", "idlelib",
+                           "turtle", "turtledemo", "tkinter", "test", "ensurepip", "venv", "pydoc"))  # fmt: skip
 #: numpy's submodules a submission may reach as ``np.<name>`` (numpy imports some lazily);
 #: ctypeslib (ctypes), f2py and distutils (compilers) are left out on purpose.
 NUMPY_SUBMODULES = frozenset(["fft", "lib", "linalg", "ma", "polynomial", "random", "testing", "char", "rec", "strings", "emath"])
@@ -243,7 +234,7 @@ def _safe(name: str, allowed: frozenset[str]) -> bool:
         return not rest or rest.partition(".")[0] in NUMPY_SUBMODULES
     if top == "scipy":
         return True
-    return name in SAFE_MODULES
+    return top in sys.stdlib_module_names and top not in UNSAFE_STDLIB
 
 
 def preimport(names: Iterable[str], forbidden: Iterable[str] = (), allowed: frozenset[str] = frozenset()) -> list[str]:
