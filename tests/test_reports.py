@@ -55,6 +55,7 @@ ONE_CAUSE = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("path", "cause", "broken", "misleading"), ONE_CAUSE, ids=[c[0].stem for c in ONE_CAUSE])
 def test_one_root_cause_is_one_short_section(path: Path, cause: str, broken: list[str], misleading: list[str]) -> None:
     run = cegrad("grade", str(path), *QUICK)
@@ -71,6 +72,7 @@ def test_one_root_cause_is_one_short_section(path: Path, cause: str, broken: lis
         assert words not in out, out
 
 
+@pytest.mark.slow
 def test_a_stub_is_one_finding_and_the_other_laws_say_not_checked_in_one_line() -> None:
     out = cegrad("grade", str(SUBMISSIONS / "stub_not_implemented.py"), *QUICK).stdout
     assert "Score: 0/100" in out
@@ -79,6 +81,7 @@ def test_a_stub_is_one_finding_and_the_other_laws_say_not_checked_in_one_line() 
     assert out.count("Law broken:") == 1
 
 
+@pytest.mark.slow
 def test_a_function_that_returns_none_scores_zero_even_on_the_laws_none_cannot_break() -> None:
     """inputs-unchanged and repeatable hold vacuously for None: they are not checked, not credited."""
     run = cegrad("grade", str(SUBMISSIONS / "stub_pass.py"), "--format", "json", *QUICK)
@@ -93,6 +96,7 @@ def test_a_function_that_returns_none_scores_zero_even_on_the_laws_none_cannot_b
     assert finding["title"] == diagnose.TITLE_NONE_STUB and "inputs-unchanged" in finding["not_checked"]
 
 
+@pytest.mark.slow
 def test_json_keeps_every_law_and_adds_the_findings() -> None:
     run = cegrad("grade", str(EXAMPLES_DIR / "missing_minus_y.py"), "--format", "json", *QUICK)
     result = json.loads(run.stdout)
@@ -110,6 +114,7 @@ def test_json_keeps_every_law_and_adds_the_findings() -> None:
     assert finding["counterexample"]["W"] * finding["counterexample"]["d"] == min(sizes)
 
 
+@pytest.mark.slow
 def test_gradescope_tests_stay_per_law_and_their_text_follows_the_grouping(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
     cegrad("grade", str(EXAMPLES_DIR / "sign_flip.py"), "--format", "gradescope", "--output", str(out), *QUICK)
@@ -122,6 +127,7 @@ def test_gradescope_tests_stay_per_law_and_their_text_follows_the_grouping(tmp_p
     assert "1 root cause" in results["output"]
 
 
+@pytest.mark.slow
 def test_float32_computation_is_one_finding_and_full_marks_under_float32_ok() -> None:
     path = str(SUBMISSIONS / "cs224n_float32_inside.py")
     strict = cegrad("grade", path, *QUICK)
@@ -134,11 +140,13 @@ def test_float32_computation_is_one_finding_and_full_marks_under_float32_ok() ->
     assert sections(relaxed.stdout) == [f"── 1. {diagnose.TITLE_FLOAT32} ──"]
 
 
+@pytest.mark.slow
 def test_a_correct_file_stays_full_marks_under_float32_ok() -> None:
     run = cegrad("grade", str(EXAMPLES_DIR / "correct.py"), "--precision", "float32-ok", *QUICK)
     assert run.returncode == 0 and "Score: 100/100" in run.stdout and not sections(run.stdout), run.stdout
 
 
+@pytest.mark.slow
 def test_math_log_and_np_log_follow_one_policy_where_the_loss_has_no_float_value() -> None:
     math_log = cegrad("grade", str(SUBMISSIONS / "cs224n_math_log.py"), *QUICK)
     np_log = cegrad("grade", str(SUBMISSIONS / "cs224n_vectorised.py"), *QUICK)
@@ -151,11 +159,13 @@ def test_math_log_and_np_log_follow_one_policy_where_the_loss_has_no_float_value
     assert "numpy warned 'divide by zero encountered in log'" in np_log.stdout  # ... but named in a note
 
 
+@pytest.mark.slow
 def test_row_structure_at_one_word_says_the_coefficient_is_exactly_zero() -> None:
     out = cegrad("grade", str(EXAMPLES_DIR / "missing_minus_y.py"), *QUICK).stdout
     assert "W=1" in out and "should be 0 (ŷ_o - 1 = 0, since with W = 1 ŷ_o = 1)" in out, out
 
 
+@pytest.mark.slow
 def test_laws_outside_the_derivation_cite_what_they_rest_on_and_the_report_says_where_equations_are() -> None:
     result = json.loads(cegrad("grade", str(EXAMPLES_DIR / "correct.py"), "--format", "json", *QUICK).stdout)
     equations = {p["name"]: p["equation"] for p in result["properties"]}
@@ -187,6 +197,7 @@ def test_version() -> None:
     assert run.returncode == 0 and run.stdout.startswith("cegrad ")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("args", "env", "coloured"), [
     (["--color", "always"], {}, True),
     (["--color", "always"], {"NO_COLOR": "1"}, True),  # an explicit choice wins
@@ -199,6 +210,7 @@ def test_colour_follows_color_and_no_color(args: list[str], env: dict[str, str],
     assert ("\033[" in run.stdout) == coloured
 
 
+@pytest.mark.slow
 def test_grade_all_rows_say_timed_out_and_raised_in_the_message(tmp_path: Path) -> None:
     for name in ("hangs_in_function.py", "stub_not_implemented.py"):
         (tmp_path / name).write_text((SUBMISSIONS / name).read_text())
@@ -208,6 +220,7 @@ def test_grade_all_rows_say_timed_out_and_raised_in_the_message(tmp_path: Path) 
     assert "raises NotImplementedError" in rows["stub_not_implemented.py"]["message"], rows
 
 
+@pytest.mark.slow
 def test_the_plugin_turns_an_ungradable_file_into_one_collection_error(tmp_path: Path) -> None:
     odd = tmp_path / "notes.py"
     odd.write_text("def something_else(x):\n    return x\n")
@@ -219,6 +232,7 @@ def test_the_plugin_turns_an_ungradable_file_into_one_collection_error(tmp_path:
     assert len(run.stdout.splitlines()) < 30, run.stdout
 
 
+@pytest.mark.slow
 def test_the_readme_sample_report_is_what_the_tool_prints() -> None:
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     block = readme.split("<!-- sample-report:start -->\n")[1].split("<!-- sample-report:end -->")[0]
@@ -230,12 +244,14 @@ def test_the_readme_sample_report_is_what_the_tool_prints() -> None:
     assert len(printed.splitlines()) <= MAX_LINES_ONE_CAUSE
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["snake_case.py", "snake_case_public.py", "cs224n_math_log.py"])
 def test_correct_files_the_issue_saw_refused_get_full_marks(name: str) -> None:
     run = cegrad("grade", str(SUBMISSIONS / name), *QUICK)
     assert run.returncode == 0 and "Score: 100/100" in run.stdout, run.stdout
 
 
+@pytest.mark.slow
 def test_each_robustness_failure_gets_the_hint_of_its_own_cause() -> None:
     def finding(path: Path) -> str:
         out = cegrad("grade", str(path), *QUICK).stdout
