@@ -209,6 +209,31 @@ ATTACKS = [
         import ctypes
         ctypes.CDLL(None).system(shell_trace().encode())
     """, "hook: ctypes events; seccomp", r"cegrad: loading or calling C code through ctypes"),
+    Attack("ctypes-function-pointer-from-proc-self-maps", """
+        import ctypes, struct
+        # libc's base address from our own memory map, system's offset from libc's ELF symbol table
+        path, base = None, None
+        for line in open("/proc/self/maps"):
+            fields = line.split()
+            if len(fields) >= 6 and "/libc.so" in fields[5] and fields[2] == "00000000":
+                path, base = fields[5], int(fields[0].split("-")[0], 16)
+                break
+        elf = open(path, "rb").read()
+        shoff, = struct.unpack_from("<Q", elf, 0x28)
+        shentsize, shnum = struct.unpack_from("<HH", elf, 0x3A)
+        sections = [struct.unpack_from("<IIQQQQIIQQ", elf, shoff + i * shentsize) for i in range(shnum)]
+        dynsym = next(s for s in sections if s[1] == 11)
+        strtab = sections[dynsym[6]]
+        address = None
+        for k in range(dynsym[5] // 24):
+            name, info, other, shndx, value, size = struct.unpack_from("<IBBHQQ", elf, dynsym[4] + 24 * k)
+            end = elf.index(b"\\0", strtab[4] + name)
+            if elf[strtab[4] + name:end] == b"system":
+                address = base + value
+        system = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p)(address)
+        system(shell_trace().encode())
+    """, "seccomp: no exec, no fork (a call through a ctypes pointer raises no audit event)", None, wrong=True,
+        needs=("seccomp",)),
     Attack("private-ctypes-module", """
         import _ctypes
         handle = _ctypes.dlopen("libc.so.6")
@@ -460,6 +485,16 @@ ATTACKS = [
         resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
         resource.setrlimit(resource.RLIMIT_NPROC, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
     """, "hook; no root (hard limits cannot rise)", r"cegrad: changing resource limits"),
+    Attack("640-mib-into-scratch-in-one-call", """
+        import os
+        written = 0
+        with contextlib.suppress(OSError):
+            for k in range(40):
+                with open(f"fill{k}", "wb") as f:
+                    written += f.write(bytes(16 << 20))
+        say(f"WROTE {written}")
+    """, "tmpfs size quota on scratch (RLIMIT_FSIZE caps one file only)", None, wrong=True,
+        needs=("scratch-quota",)),
     Attack("clear-the-refusal-record-through-f-locals", """
         import os, sys
         with contextlib.suppress(PermissionError):
