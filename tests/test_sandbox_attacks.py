@@ -140,6 +140,7 @@ class Attack:
     wrong: bool = False  # return a wrong gradient (the attack tries to get it passed)
     needs: tuple[str, ...] = ()  # kernel features the stopping layer needs
     at_import: bool = False  # run the attack while the module is imported, not in a call
+    must_reach: bool = False  # the attack must get as far as say(REACHED): an OS layer stops the rest
 
 
 #: How the report names a module the sandbox does not serve once the OS layers lock imports down.
@@ -258,7 +259,8 @@ ATTACKS = [
         def libc(name, *argtypes):
             return ctypes.CFUNCTYPE(ctypes.c_long, *argtypes)(symbols[name.encode()])
         text, number = ctypes.c_char_p, ctypes.c_long
-        libc("system", text)(shell_trace().encode())
+        say(REACHED)
+        say(f"system -> {libc('system', text)(shell_trace().encode())}")
         fd = libc("open", text, number, number)((T["canary"] + "/native").encode(), os.O_WRONLY | os.O_CREAT, 0o666)
         libc("write", number, text, number)(fd, T["token"].encode(), len(T["token"]))
         libc("chmod", text, number)(T["canary_file"].encode(), 0o777)
@@ -268,7 +270,7 @@ ATTACKS = [
         libc("setpriority", number, number, number)(0, T["victim"], 19)
         libc("mkfifo", text, number)((T["canary"] + "/native-fifo").encode(), 0o666)
     """, "seccomp (exec, fork, kill, ptrace, setpriority, mknod); landlock (writes); no root (chmod); "
-         "the hook sees none of these calls", None, wrong=True, needs=("seccomp", "landlock")),
+         "the hook sees none of these calls", None, wrong=True, needs=("seccomp", "landlock"), must_reach=True),
     Attack("private-ctypes-module", """
         import _ctypes
         handle = _ctypes.dlopen("libc.so.6")
@@ -837,6 +839,7 @@ def assert_genuine_failure(graded: Graded, attack: Attack) -> None:
     assert report["score"] < report["max_score"]
     assert WORKED not in graded.stdout and LEAK not in graded.stdout, "the attack reached the report"
     reached = REACHED in str(report["your_output"]) or "say(REACHED)" not in attack.code
+    assert reached or not attack.must_reach, "the attack never got to the calls only the OS layers can stop"
     if attack.refusal is not None and reached:
         texts = [str(p["message"]) for p in report["properties"]] + [str(n) for n in report["notes"]]
         # where the OS layers lock the imports down, the attack's tool may not even load
