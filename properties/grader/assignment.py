@@ -34,8 +34,9 @@ from properties.assignment import mistakes
 from properties.assignment.implementation import WindowOutputs, word_losses
 from properties.assignment.sandboxed import SandboxedNegSampling, SandboxedWindow
 from properties.assignment.strategies import NegSamplingCase, WindowCase
-from properties.grader import diagnose, grade, intake
+from properties.grader import grade, intake
 from properties.grader.conventions import ASSIGNMENT, CONVENTIONS, Convention
+from properties.grader.findings import Finding
 from properties.grader.sandbox.parent import Limits, LoadFailed
 from properties.implementation import Outputs, normalise_output
 from properties.mistakes import Mistake
@@ -245,7 +246,7 @@ class Section:
     properties: list[grade.PropertyResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     your_output: str = ""
-    findings: list[diagnose.Finding] = field(default_factory=list)  # root causes, where grouped
+    findings: list[Finding] = field(default_factory=list)  # root causes, where grouped
 
 
 def _counterexample(case: Any) -> dict[str, object] | None:

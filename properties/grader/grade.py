@@ -19,8 +19,9 @@ import numpy as np
 
 import reference
 from properties import compare, laws, profiles, tolerances
-from properties.grader import diagnose, intake
+from properties.grader import diagnose, findings, intake
 from properties.grader.conventions import Convention
+from properties.grader.findings import Finding
 from properties.grader.sandbox.parent import Limits, LoadFailed, LoadInfo, SandboxedImplementation
 from properties.implementation import Implementation, ImplementationFatal, Outputs
 from properties.runner import LawResult, run_law
@@ -68,7 +69,7 @@ class Report:
     notes: list[str] = field(default_factory=list)
     your_output: str = ""
     elapsed_s: float = 0.0
-    findings: list[diagnose.Finding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     precision: str = "strict"
 
     @property
@@ -295,7 +296,7 @@ def grade(
                     section=section))
                 evidence[law.name] = diagnose.Evidence(law.name, "error", None, None, report.properties[-1].message)
             report.your_output = loaded.output
-            report.findings = diagnose.findings(report.properties, evidence, _context(impl, sub, spec, precision))
+            report.findings = findings.findings(report.properties, evidence, _context(impl, sub, spec, precision))
             return report
         if loaded.shims:
             report.notes.append(NOTE_SHIMS.format(names=", ".join(s for s in loaded.shims if not s.startswith("_")
@@ -334,8 +335,8 @@ def grade(
         context = _context(impl, sub, spec, precision)
         if timeouts < TIMEOUTS_BEFORE_GIVING_UP:
             context = replace(context, probe=_probe(recorder))
-        report.findings = diagnose.findings(report.properties, evidence, context)
-        precision_note = diagnose.precision_finding(context, report.properties)
+        report.findings = findings.findings(report.properties, evidence, context)
+        precision_note = findings.precision_finding(context, report.properties)
         if precision_note is not None:
             report.findings.append(precision_note)
         for finding in report.findings:
@@ -345,8 +346,8 @@ def grade(
                     p.cause, p.diagnosis = finding.cause, list(finding.diagnosis)
         with tolerances.working_precision(precision):
             graded_below = tolerances.loss_graded_below(np.float64)
-        report.notes.extend(diagnose.loss_policy_notes(recorder.unrepresentable_loss, graded_below))
-        report.your_output, hidden = diagnose.quiet_accepted_warnings(
+        report.notes.extend(findings.loss_policy_notes(recorder.unrepresentable_loss, graded_below))
+        report.your_output, hidden = findings.quiet_accepted_warnings(
             impl.captured_output(), accepted="inf" in recorder.unrepresentable_loss)
         if hidden:
             report.notes.append(hidden)

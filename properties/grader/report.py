@@ -1,6 +1,6 @@
 """The three report formats of ``cegrad grade``: text (a terminal), json, and Gradescope's results.json.
 
-Scores are per law; the words are per root cause.  Each :class:`~properties.grader.diagnose.Finding`
+Scores are per law; the words are per root cause.  Each :class:`~properties.grader.findings.Finding`
 is one section: the root cause, the laws it explains on one line, the laws it kept from being
 checked on one line, and the single smallest counterexample among them.  A report that grades
 several functions has one block of sections per function.
@@ -12,13 +12,13 @@ import json
 from typing import Any
 
 from properties import laws
-from properties.grader import diagnose
+from properties.grader import diagnose, findings
 from properties.grader.grade import PropertyResult, Report
 
 HEADER = "cegrad: {submission} -- convention {convention} ({function}), profile {profile}, seed {seed}, " \
          "precision {precision}"
 #: Where the equation numbers of every report come from (shipped with the project).
-EQUATIONS_SOURCE = "Equation numbers: the derivation in docs/derivation.md (the same text: `cegrad derive`)."
+EQUATIONS_SOURCE = "Equation numbers (1)-(24): the derivation in docs/derivation.md (the same text: `cegrad derive`)."
 VERDICT_PASS = "PASSED: every law holds"
 VERDICT_FAIL = "FAILED: {count} of {total} laws broken"
 ROOT_CAUSES = {1: ", 1 root cause"}
@@ -57,7 +57,7 @@ def _points(p: PropertyResult) -> str:
     return f"{p.name} {p.weight if p.status == 'passed' else 0:g}/{p.weight:g}"
 
 
-def finding_lines(f: diagnose.Finding, number: int, by_name: dict[str, PropertyResult], colour: bool = False
+def finding_lines(f: findings.Finding, number: int, by_name: dict[str, PropertyResult], colour: bool = False
                   ) -> list[str]:
     """One root cause as the report prints it (also the body of its laws' Gradescope tests)."""
     lost = LOST.format(points=f.points) if f.points else ""
@@ -68,7 +68,7 @@ def finding_lines(f: diagnose.Finding, number: int, by_name: dict[str, PropertyR
         lines.append(NOT_CHECKED.format(laws=", ".join(f.not_checked)))
     if f.message:
         lines += f.message.splitlines()
-    diagnosis = diagnose.merged(f.diagnosis)
+    diagnosis = findings.merged(f.diagnosis)
     if diagnosis and not (len(diagnosis) == 1 and diagnosis[0].endswith(f.title)):
         lines += [DIAGNOSIS_HEADING, *(f"  - {d}" for d in diagnosis)]
     if f.hint:
@@ -76,11 +76,11 @@ def finding_lines(f: diagnose.Finding, number: int, by_name: dict[str, PropertyR
     return lines
 
 
-def findings_of(report: Report) -> list[diagnose.Finding]:
+def findings_of(report: Report) -> list[findings.Finding]:
     """The report's findings, and for failed laws no finding covers (a function graded without
     grouping) one finding per diagnosis they share, or per law: every failure is shown exactly once."""
     covered = {n for f in report.findings for n in (*f.laws, *f.not_checked)}
-    extra: dict[tuple[str, str], diagnose.Finding] = {}
+    extra: dict[tuple[str, str], findings.Finding] = {}
     for p in report.properties:
         if p.status == "passed" or p.name in covered:
             continue
@@ -89,7 +89,7 @@ def findings_of(report: Report) -> list[diagnose.Finding]:
         key = (section, title or p.name)
         f = extra.get(key)
         if f is None:
-            f = extra[key] = diagnose.Finding(
+            f = extra[key] = findings.Finding(
                 f"law:{p.name}", title or diagnose.first_detail(p.message), [], diagnosis=list(p.diagnosis),
                 hint="" if title else diagnose.fixed_hint(p.message), section=section)
         f.laws.append(p.name)
@@ -105,11 +105,11 @@ def by_name_size(report: Report, name: str) -> tuple[int, int]:
     return p.size or (1 << 62, 0)
 
 
-def _verdict(report: Report, properties: list[PropertyResult], findings: list[diagnose.Finding]) -> str:
+def _verdict(report: Report, properties: list[PropertyResult], found: list[findings.Finding]) -> str:
     broken = [p for p in properties if p.status != "passed"]
     if not broken:
         return VERDICT_PASS
-    causes = sum(1 for f in findings if f.laws or f.not_checked)
+    causes = sum(1 for f in found if f.laws or f.not_checked)
     return VERDICT_FAIL.format(count=len(broken), total=len(properties)) + (
         ROOT_CAUSES.get(causes) or ROOT_CAUSES_MANY.format(n=causes))
 
@@ -127,13 +127,13 @@ def text(report: Report, colour: bool = False) -> str:
     number = 0
     for section in sections:
         properties = [p for p in report.properties if (p.section or report.function) == section]
-        findings = [f for f in all_findings if (f.section or report.function) == section]
+        in_section = [f for f in all_findings if (f.section or report.function) == section]
         if len(sections) > 1:
             lines += ["", SECTION_HEADING.format(function=section)]
         passed = [p for p in properties if p.status == "passed"]
         if passed:
             lines.append(PASSED_LINE.format(laws=", ".join(_points(p) for p in passed)))
-        for f in findings:
+        for f in in_section:
             number += 1
             lines += ["", *finding_lines(f, number, by_name, colour)]
     if report.notes:
@@ -143,7 +143,7 @@ def text(report: Report, colour: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _finding_dict(f: diagnose.Finding) -> dict[str, Any]:
+def _finding_dict(f: findings.Finding) -> dict[str, Any]:
     return {"cause": f.cause, "title": f.title, "function": f.section, "laws": f.laws,
             "not_checked": f.not_checked, "points": f.points, "law": f.law, "message": f.message,
             "counterexample": f.counterexample, "diagnosis": [*f.diagnosis, *([f.hint] if f.hint else [])]}
