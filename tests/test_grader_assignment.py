@@ -140,3 +140,24 @@ def test_grade_with_one_new_row_grades_that_function_alone_by_its_own_laws() -> 
     assert {p.name for p in auto.properties if p.status == "failed"} >= {"ns-repeated-draws"}
     snake = grade.grade(EXAMPLES / "word2vec_snake_case.py", convention="cs224n-snake-skipgram")
     assert snake.passed and [p.name for p in snake.properties] == [law.name for law in laws.WINDOW_LAWS]
+
+
+def test_json_and_gradescope_have_a_section_per_function(tmp_path: Path) -> None:
+    from properties.grader import report as formats
+
+    wrong = tmp_path / "word2vec.py"
+    wrong.write_text(COMPLETE.read_text().replace("gradCenterVecs[centerIdx] += gradCenter", "gradCenterVecs += gradCenter"))
+    outcome = assignment.grade_assignment(wrong)
+    body = formats.as_dict(outcome)
+    assert [(f["name"], f["passed"]) for f in body["functions"]] == [
+        ("naiveSoftmaxLossAndGradient", True), ("negSamplingLossAndGradient", True), ("skipgram", False)]
+    assert sum(f["score"] for f in body["functions"]) == body["score"] < body["max_score"]
+    assert {p["function"] for p in body["properties"] if p["status"] == "failed"} == {"skipgram"}
+    (finding,) = body["findings"]
+    assert finding["function"] == "skipgram" and "sg-centre-row-only" in finding["laws"]
+    tests = formats.gradescope(outcome)["tests"]
+    assert [t["number"] for t in tests][:2] == ["1.1", "1.2"] and tests[-1]["number"] == "3.5"
+    assert tests[-1]["name"].startswith("skipgram / sg-finite-difference: ")
+    text = formats.text(outcome)
+    assert [line for line in text.splitlines() if line.startswith("══")] == [
+        "══ naiveSoftmaxLossAndGradient ══", "══ negSamplingLossAndGradient ══", "══ skipgram ══"]

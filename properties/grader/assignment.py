@@ -207,30 +207,38 @@ def wrong_slots(answer: Outputs | WindowOutputs, case: NegSamplingCase | WindowC
     return wrong
 
 
-def explaining_mistakes(answer: Outputs | WindowOutputs, case: NegSamplingCase | WindowCase) -> list[Mistake]:
-    """The diagnosable mistakes whose outputs on ``case`` equal the submission's in every wrong slot."""
+def explaining_by_slot(answer: Outputs | WindowOutputs, case: NegSamplingCase | WindowCase
+                       ) -> dict[str, list[Mistake]]:
+    """For each wrong slot (in SLOT_ORDER), the diagnosable mistakes that give exactly what was received
+    there and are wrong there themselves (as the naive softmax's diagnosis: slot by slot, so a
+    submission with two mistakes in two outputs has both named)."""
     catalogue = mistakes.NEG_SAMPLING if isinstance(case, NegSamplingCase) else mistakes.WINDOW
     truth, tolerance = _truth_and_tolerance(case)
     shapes = {name: np.shape(value) for name, value in truth.items()}
     wrong = wrong_slots(answer, case)
+    found: dict[str, list[Mistake]] = {name: [] for name in wrong}
     if not wrong:
-        return []
-    found = []
+        return found
     for mistake in catalogue:
         if not mistake.diagnosable:
             continue
         produced = _mistake_outputs(mistake, case)
         if produced is None:
             continue
-        theirs = {name: _as_array(produced[name], shapes[name]) for name in truth}
-        scale = {name: float(np.abs(truth[name]).max(initial=0.0)) for name in truth}
-        explains_all = all(_same(received, theirs[name], scale[name]) for name, received in wrong.items())
-        right_elsewhere = all(_same(theirs[name], truth[name], scale[name]) or
-                              bool(np.all(np.abs(theirs[name] - truth[name]) <= tolerance[name]))
-                              for name in truth if name not in wrong and theirs[name] is not None)
-        if explains_all and right_elsewhere:
-            found.append(mistake)
+        for name, received in wrong.items():
+            theirs = _as_array(produced[name], shapes[name])
+            scale = float(np.abs(truth[name]).max(initial=0.0))
+            with np.errstate(invalid="ignore"):
+                changes_it = theirs is None or not bool(np.all(np.abs(theirs - truth[name]) <= tolerance[name]))
+            if changes_it and _same(received, theirs, scale):
+                found[name].append(mistake)
     return found
+
+
+def explaining_mistakes(answer: Outputs | WindowOutputs, case: NegSamplingCase | WindowCase) -> list[Mistake]:
+    """The mistakes that explain the first wrong slot (SLOT_ORDER) of the answer; [] for a right answer."""
+    by_slot = explaining_by_slot(answer, case)
+    return next(iter(by_slot.values()), [])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -325,8 +333,9 @@ def _diagnose(results: list[LawResult], recorder: Recorder) -> dict[str, list[st
         case: Any = result.case
         answer = recorder.answer_on(case)
         if isinstance(answer, Outputs | WindowOutputs):
-            candidates[result.law.name] = explaining_mistakes(answer, case)
-            first_wrong[result.law.name] = next(iter(wrong_slots(answer, case)), "grad_U")
+            by_slot = explaining_by_slot(answer, case)
+            if by_slot:  # the first wrong slot, as the student reads the outputs
+                first_wrong[result.law.name], candidates[result.law.name] = next(iter(by_slot.items()))
     votes: dict[str, int] = {}
     for found in candidates.values():
         for mistake in found:

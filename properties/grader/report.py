@@ -149,6 +149,17 @@ def _finding_dict(f: findings.Finding) -> dict[str, Any]:
             "counterexample": f.counterexample, "diagnosis": [*f.diagnosis, *([f.hint] if f.hint else [])]}
 
 
+def functions_of(report: Report) -> list[dict[str, Any]]:
+    """One entry per graded function (several for --convention assignment): its score and verdict."""
+    entries = []
+    for section in report.sections:
+        properties = [p for p in report.properties if (p.section or report.function) == section]
+        entries.append({"name": section, "score": sum(p.weight for p in properties if p.status == "passed"),
+                        "max_score": sum(p.weight for p in properties),
+                        "passed": all(p.status == "passed" for p in properties)})
+    return entries
+
+
 def as_dict(report: Report) -> dict[str, Any]:
     """The JSON object of DESIGN.md (plus notes, your_output, precision and findings)."""
     return {
@@ -166,6 +177,7 @@ def as_dict(report: Report) -> dict[str, Any]:
             for p in report.properties
         ],
         "findings": [_finding_dict(f) for f in findings_of(report)],
+        "functions": functions_of(report),
         "equations": EQUATIONS_SOURCE,
         "notes": report.notes,
         "your_output": report.your_output,
@@ -198,12 +210,20 @@ def _test_output(p: PropertyResult, report: Report, by_name: dict[str, PropertyR
 def gradescope(report: Report) -> dict[str, Any]:
     """Gradescope's results.json: one test per law, weighted, so partial credit works."""
     by_name = {p.name: p for p in report.properties}
+    sections = report.sections
     tests = []
     for number, p in enumerate(report.properties, start=1):
         body = "" if p.status == "passed" else _test_output(p, report, by_name)
+        section = p.section or report.function
+        if len(sections) > 1:  # one group of tests per function: "2.3" is the third law of the second
+            in_section = [q for q in report.properties if (q.section or report.function) == section]
+            name = f"{section} / {p.name}: {p.title} ({p.equation})"
+            label = f"{sections.index(section) + 1}.{in_section.index(p) + 1}"
+        else:
+            name, label = f"{p.name}: {p.title} ({p.equation})", str(number)
         tests.append({
-            "name": f"{p.name}: {p.title} ({p.equation})",
-            "number": str(number),
+            "name": name,
+            "number": label,
             "score": p.weight if p.status == "passed" else 0,
             "max_score": p.weight,
             "status": "passed" if p.status == "passed" else "failed",
@@ -212,6 +232,8 @@ def gradescope(report: Report) -> dict[str, Any]:
         })
     all_findings = findings_of(report)
     summary = [_verdict(report, report.properties, all_findings), EQUATIONS_SOURCE]
+    if len(sections) > 1:
+        summary += [f"{f['name']}: {f['score']:g}/{f['max_score']:g}" for f in functions_of(report)]
     numbered = [f for f in all_findings if f.laws or f.not_checked]
     summary += [f"{n}. {f.title} ({', '.join((*f.laws, *f.not_checked))})" for n, f in enumerate(numbered, start=1)]
     summary += [f.title + ": " + f.hint for f in all_findings if not (f.laws or f.not_checked)]
