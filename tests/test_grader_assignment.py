@@ -161,3 +161,21 @@ def test_json_and_gradescope_have_a_section_per_function(tmp_path: Path) -> None
     text = formats.text(outcome)
     assert [line for line in text.splitlines() if line.startswith("══")] == [
         "══ naiveSoftmaxLossAndGradient ══", "══ negSamplingLossAndGradient ══", "══ skipgram ══"]
+
+
+def test_unfinished_stubs_score_nothing_and_are_one_root_cause_each(tmp_path: Path) -> None:
+    from properties.grader import report as formats
+
+    text = COMPLETE.read_text()
+    start = text.index("    ### YOUR CODE HERE (~10 Lines)")
+    text = text[:start] + "    ### YOUR CODE HERE (~10 Lines)\n    raise NotImplementedError\n" + text[
+        text.index("    ### END YOUR CODE", start):]
+    start = text.index("    ### YOUR CODE HERE (~8 Lines)")
+    text = text[:start] + "    ### YOUR CODE HERE (~8 Lines)\n    pass\n" + text[text.index("    ### END YOUR CODE", start):]
+    path = tmp_path / "word2vec.py"
+    path.write_text(text)
+    outcome = assignment.grade_assignment(path)
+    scores = {f["name"]: f["score"] for f in formats.functions_of(outcome)}
+    assert scores == {"naiveSoftmaxLossAndGradient": 100, "negSamplingLossAndGradient": 0, "skipgram": 0}
+    titles = [f["title"] for f in formats.as_dict(outcome)["findings"]]
+    assert titles == [assignment.MSG_STUB, mistakes.BY_NAME["window-stub-returns-zeros"].explanation]

@@ -267,7 +267,8 @@ def ns_grad_v_c(impl: Any, case: NegSamplingCase) -> float:
 
 
 @NEG_SAMPLING.law(
-    rejects=rejecting(_STRAY_ROWS, m.gradient_over_whole_vocabulary),
+    rejects=(*rejecting(_STRAY_ROWS, m.gradient_over_whole_vocabulary),
+             *rejecting(r"^Row \d+ of .+ is zero, although it (?:is o|was drawn)", m.outside_gradient_left_at_zero)),
     name="ns-untouched-rows",
     title="the rows of dJ/dU of words that are neither o nor drawn are zero",
     equations=(32,),
@@ -290,6 +291,13 @@ def ns_untouched_rows(impl: Any, case: NegSamplingCase) -> float:
         raise _violation(me, case, f"Row{'s' if stray.size > 1 else ''} {rows} of {_label(impl, 'grad_U', NS_LABELS)} "
                            f"{verb} not zero, although {'it is' if stray.size == 1 else 'they are'} neither o = {case.o} "
                            f"nor drawn (e.g. row {int(stray[0])} = {G[stray[0]].tolist()[:6]})")
+    # and the rows that must move do: an all-zero gradient has no stray row, but not the sample's rows either
+    t = ns_truth(case)
+    silent = np.flatnonzero(touched & np.any(np.abs(t.grad_U) > 2.0 * t.bounds.grad_U, axis=1) & ~np.any(G != 0.0, axis=1))
+    if silent.size:
+        w = int(silent[0])
+        raise _violation(me, case, f"Row {w} of {_label(impl, 'grad_U', NS_LABELS)} is zero, although "
+                         f"{'it is o' if w == case.o else 'it was drawn'}: expected {t.grad_U[w].tolist()[:6]}")
     return 0.0
 
 
@@ -507,7 +515,8 @@ def sg_sum_of_word_terms(impl: Any, case: WindowCase) -> float:
 
 
 @WINDOW.law(
-    rejects=rejecting(_STRAY_ROWS, m.centre_gradient_every_row, m.centre_gradient_on_outside_row),
+    rejects=(*rejecting(_STRAY_ROWS, m.centre_gradient_every_row, m.centre_gradient_on_outside_row),
+             *rejecting(r"^Row c = \d+ of .+ is zero too", m.window_stub_returns_zeros)),
     name="sg-centre-row-only",
     title="dJ/dV is zero in every row but the centre word's",
     equations=(38,),
@@ -529,11 +538,16 @@ def sg_centre_row_only(impl: Any, case: WindowCase) -> float:
         raise _violation(me, case, f"Row{'s' if stray.size > 1 else ''} {rows} of "
                            f"{_label(impl, 'grad_V', WINDOW_LABELS)} {verb} not zero; only row c = {case.c} may be "
                            f"(e.g. row {int(stray[0])} = {G[stray[0]].tolist()[:6]})")
+    t = window_truth(case)
+    if np.any(np.abs(t.grad_V[case.c]) > 2.0 * t.bounds.grad_v_c) and not np.any(G[case.c]):
+        raise _violation(me, case, f"Row c = {case.c} of {_label(impl, 'grad_V', WINDOW_LABELS)} is zero too: "
+                         f"expected {t.grad_V[case.c].tolist()[:6]} (the sum of the word losses' gradCenterVec)")
     return 0.0
 
 
 @WINDOW.law(
-    rejects=rejecting(r"after reordering the outside words", m.skips_first_outside_word),
+    rejects=(*rejecting(r"after reordering the outside words", m.skips_first_outside_word),
+             *rejecting(r"^Every output is 0 before and after reordering", m.window_stub_returns_zeros)),
     name="sg-order-invariance",
     title="reordering the outside words (each with its negatives) changes no output",
     equations=(39,),
@@ -550,7 +564,13 @@ def sg_order_invariance(impl: Any, case: WindowCase, order: tuple[int, ...]) -> 
     reordered = WindowCase(case.V, case.U, case.c, tuple(case.outside[j] for j in order),
                            None if case.negatives is None else tuple(case.negatives[j] for j in order))
     second = call_window(me, impl, reordered)
-    bounds = window_truth(case).bounds
+    t = window_truth(case)
+    bounds = t.bounds
+    outputs = [first.get(n) for n in ("loss", "grad_V", "grad_U")]
+    if all(isinstance(v, np.ndarray) and not np.any(v) for v in outputs) and np.any(t.grad_U):
+        # nothing computed is trivially invariant; as the naive softmax's contract laws, no credit for it
+        raise _violation(me, case, "Every output is 0 before and after reordering: a function that computes nothing "
+                         "is not credited for being unchanged by the order")
     note = f"Reordered outside words: {list(reordered.outside)} (position j takes old position {list(order)}[j])"
     worst = 0.0
     for name, tol in (("loss", bounds.loss), ("grad_U", bounds.grad_U), ("grad_V", None)):

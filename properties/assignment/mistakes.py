@@ -199,6 +199,15 @@ def loss_last_negative_only(U: np.ndarray, v_c: np.ndarray, o: int, negatives: S
     return loss, grad_v_c, grad_U
 
 
+@NEG_SAMPLING.mistake(
+    "outside-gradient-left-at-zero",
+    "gradOutsideVecs came back as the starter code's np.zeros: rows o and every drawn k must be filled in "
+    "(eqs. 30-31)")
+def outside_gradient_left_at_zero(U: np.ndarray, v_c: np.ndarray, o: int, negatives: Sequence[int]) -> Triple:
+    loss, grad_v_c, _ = correct_neg_sampling(U, v_c, o, negatives)
+    return loss, grad_v_c, np.zeros(U.shape)
+
+
 # ---------------------------------------------------------------------------------------------
 # The skip-gram window
 
@@ -317,6 +326,15 @@ def centre_vector_from_outside_matrix(V: np.ndarray, U: np.ndarray, c: int, outs
         grad_V[c] += g_v
         grad_U += g_U
     return loss, grad_V, grad_U
+
+
+
+@WINDOW.mistake(
+    "window-stub-returns-zeros",
+    "skipgram returns the starter code's loss = 0.0 and zero gradients: its ### YOUR CODE HERE part is empty "
+    "(eq. 35 sums the word losses)")
+def window_stub_returns_zeros(V: np.ndarray, U: np.ndarray, c: int, outside: list[int], word_loss: WordLoss) -> Triple:
+    return 0.0, np.zeros(V.shape), np.zeros(U.shape)
 
 
 BY_NAME: dict[str, Mistake] = {m.name: m for m in (*NEG_SAMPLING, *WINDOW)}

@@ -315,7 +315,7 @@ def grade_function(sub: intake.Submission, spec: Convention, profile: str, seed:
         explained = _diagnose(results, recorder)
         for result in results:
             sampler = _sampler_mismatch(result, recorder, spec)
-            diagnosis = [sampler] if sampler else explained.get(result.law.name, [])
+            diagnosis = [sampler] if sampler else explained.get(result.law.name, []) or _structural(result, recorder)
             section.properties.append(_entry(result, spec.function_name, diagnosis))
         section.your_output = sandboxed.captured_output()
     finally:
@@ -350,6 +350,41 @@ def _diagnose(results: list[LawResult], recorder: Recorder) -> dict[str, list[st
         # "gradOutsideVecs: <explanation>", the form of the naive softmax's diagnosis lines
         diagnosis[law_name] = [f"{recorder.labels.get(first_wrong[law_name], first_wrong[law_name])}: {best.explanation}"]
     return diagnosis
+
+
+MSG_STUB = "your function still raises NotImplementedError: it is the unfinished stub; write its ### YOUR CODE HERE part"
+MSG_RAISED = "your function raised {type}: {message}"
+MSG_ALL_ZERO = ("every output is 0 where the true ones are not: the starter code's zeros come back unchanged (is its "
+                "### YOUR CODE HERE part still empty?)")
+
+
+def _structural(result: LawResult, recorder: Recorder) -> list[str]:
+    """Where no mistake explains a failure, what the answer itself shows: it raised, it is not an array, or
+    it is the starter code's zeros.  Said in the same words for every law it breaks, so they group."""
+    if result.status not in ("failed", "error") or result.case is None:
+        return []
+    case: Any = result.case
+    answer = recorder.answer_on(case)
+    function = recorder.name.rpartition(":")[2] or recorder.name
+    if isinstance(answer, Exception):
+        kind = str(getattr(answer, "type_name", "") or type(answer).__name__)
+        if kind.rpartition(".")[2] == "NotImplementedError":
+            return [f"{function}: {MSG_STUB}"]
+        return [f"{function}: {MSG_RAISED.format(type=kind, message=str(answer)[:200])}"]
+    if not isinstance(answer, Outputs | WindowOutputs):
+        return []
+    slots = [n for n in SLOT_ORDER if n in recorder.provides]
+    values = {n: answer.get(n) for n in slots}
+    unusable = [(n, v) for n, v in values.items() if not isinstance(v, np.ndarray)]
+    if unusable:
+        name, value = unusable[0]
+        reason = getattr(value, "reason", "nothing")
+        return [f"{recorder.labels.get(name, name)}: {reason}"]
+    truth, _ = _truth_and_tolerance(case)
+    arrays = [v for v in values.values() if isinstance(v, np.ndarray)]
+    if all(not np.any(a) for a in arrays) and any(np.any(truth[n]) for n in slots):
+        return [f"{function}: {MSG_ALL_ZERO}"]
+    return []
 
 
 def _sampler_mismatch(result: LawResult, recorder: Recorder, spec: Convention) -> str | None:
