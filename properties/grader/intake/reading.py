@@ -29,6 +29,10 @@ MAX_SUBMISSION_BYTES = 1 << 20
 MSG_TOO_LARGE = (
     "{path} is {size} bytes, more than the {limit} bytes a submission may have; submit only your source file."
 )
+MSG_LINK_OUTSIDE = (
+    "{path} is a symbolic link to {target}, outside its own folder; the grader reads only the "
+    "submission's own files, so submit the file itself."
+)
 MSG_EMPTY = "{path} is empty; submit the word2vec.py that holds your solution."
 MSG_NOTEBOOK = (
     "{path} is a Jupyter notebook, which cegrad does not grade; "
@@ -81,6 +85,9 @@ def read_submission(path: str | Path) -> Submission:
         p = candidate
     if not p.is_file():
         raise NotGradable(MSG_NOT_A_FILE.format(path=p))
+    if p.resolve().parent != p.absolute().parent.resolve():
+        # The grader runs as root: a link to the instructor's solution would be graded as the student's.
+        raise NotGradable(MSG_LINK_OUTSIDE.format(path=p, target=p.resolve()))
     suffix = p.suffix.lower()
     if suffix in _NOTEBOOK_SUFFIXES or _looks_like_notebook(p):
         raise NotGradable(MSG_NOTEBOOK.format(path=p))

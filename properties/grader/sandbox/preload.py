@@ -62,8 +62,20 @@ _IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+([\w.,
 _NUMPY_ATTRIBUTE = re.compile(r"\b(?:np|numpy)\.([a-z_]+)")
 
 
-def _walk_py(root: str, depth: int = 0, suffixes: tuple[str, ...] = (".py",)) -> Iterable[str]:
-    """The files under ``root`` with these suffixes that an import could reach (package-like folders only)."""
+def beneath(path: str, root: str) -> bool:
+    """Whether ``path``, symbolic links resolved, lies beneath the real folder ``root`` (or is it)."""
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    return real == top or real.startswith(top.rstrip("/") + "/")
+
+
+def _walk_py(root: str, depth: int = 0, suffixes: tuple[str, ...] = (".py",), top: str = "") -> Iterable[str]:
+    """The files under ``root`` with these suffixes that an import could reach (package-like folders only).
+
+    A symbolic link is followed only where it stays beneath the top folder: this runs with the
+    grader's privileges, so a link to ``..``, to another student's folder or to the instructor's
+    solution would otherwise be read (as root) and served to the submission.
+    """
+    top = top or os.path.realpath(root)
     try:
         entries = sorted(os.scandir(root), key=lambda e: e.name)
     except OSError:
@@ -71,10 +83,12 @@ def _walk_py(root: str, depth: int = 0, suffixes: tuple[str, ...] = (".py",)) ->
     for entry in entries:
         if entry.name.startswith(".") or entry.name == "__pycache__":
             continue
+        if entry.is_symlink() and not beneath(entry.path, top):
+            continue
         if entry.is_file(follow_symlinks=True) and entry.name.endswith(suffixes):
             yield entry.path
         elif entry.is_dir(follow_symlinks=True) and entry.name.isidentifier() and depth < MAX_DEPTH:
-            yield from _walk_py(entry.path, depth + 1, suffixes)
+            yield from _walk_py(entry.path, depth + 1, suffixes, top)
 
 
 def read_sources(root: str, extra: Sequence[str] = ()) -> dict[str, bytes]:
@@ -82,7 +96,7 @@ def read_sources(root: str, extra: Sequence[str] = ()) -> dict[str, bytes]:
     sources: dict[str, bytes] = {}
     total = 0
     for path in [*extra, *_walk_py(root)]:
-        if len(sources) >= MAX_SOURCE_FILES or path in sources:
+        if len(sources) >= MAX_SOURCE_FILES or path in sources or not beneath(path, root):
             continue
         try:
             with open(path, "rb") as f:

@@ -1,0 +1,242 @@
+"""Red-team findings against the sandbox, each a row that once escaped, graded and judged from outside.
+
+A row lays out a student's folder (files and symbolic links) beside an instructor's folder (a
+correct solution, mode 0600 in a 0700 folder, as root keeps it) and a classmate's folder (0700),
+runs ``cegrad grade FILE --format json`` in a subprocess as the current user (root here and on CI),
+and checks in this trusted process:
+
+* the verdict: the exit status the row expects (1: graded and failed; 2: refused as not gradable),
+  never a pass, and the text of the refusal in what the grader printed;
+* nothing leaked: neither the instructor's nor the classmate's token appears in stdout or stderr
+  (an attack prints whatever it managed to read);
+* no trace: no scratch folder left in the run's TMPDIR, no file carrying the token in /tmp or
+  /dev/shm, no process carrying the token still alive.
+
+Each row says which layer stops it now (the ``layer`` column); ``before`` says what it did before
+the fix, so a reader knows why the row exists.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+GRADE_SECONDS = 120  # a quick grading takes a few seconds; a hang is a failure, not a stuck suite
+
+#: The instructor's solution: correct for both conventions, so grading it passes.
+SOLUTION = """
+import numpy as np
+SECRET = "INSTRUCTOR-{token}"
+
+
+def _p(U, v):
+    z = U @ v
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def grad_U(U, v_c, o):
+    p = _p(U, v_c)
+    p[o] -= 1.0
+    return np.outer(p, v_c)
+
+
+def naiveSoftmaxLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, dataset):
+    p = _p(outsideVectors, centerWordVec)
+    loss = -np.log(p[outsideWordIdx])
+    d = p.copy()
+    d[outsideWordIdx] -= 1.0
+    return loss, outsideVectors.T @ d, np.outer(d, centerWordVec)
+"""
+
+#: A submission that looks for any text the grader read into its process beside its own file and,
+#: if one holds a solution, grades as that solution; it prints what it found, so a leak shows.
+HARVEST = """
+import sys
+import numpy as np
+FOUND = {}
+for finder in sys.meta_path:
+    for path, data in dict(getattr(finder, "sources", {})).items():
+        if "/sandbox/shims/" not in path and path != __file__:
+            FOUND[path] = data
+            print("READ", path, data[:300])
+STOLEN = {}
+for data in FOUND.values():
+    if b"def grad_U" in data:
+        exec(compile(data, "stolen", "exec"), STOLEN)
+
+
+def grad_U(U, v_c, o):
+    if "grad_U" in STOLEN:
+        return STOLEN["grad_U"](U, v_c, o)
+    import classmates.alice.word2vec  # what an attacker would reach through the link
+    return np.zeros_like(U)
+
+
+def naiveSoftmaxLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, dataset):
+    if "naiveSoftmaxLossAndGradient" in STOLEN:
+        return STOLEN["naiveSoftmaxLossAndGradient"](centerWordVec, outsideWordIdx, outsideVectors, dataset)
+    import classmates.alice.word2vec
+    return 0.0, np.zeros_like(centerWordVec), np.zeros_like(outsideVectors)
+"""
+
+NOT_READ_LINK = r"is a symbolic link to .*outside its own folder; the grader reads only the submission's own files"
+UNAVAILABLE = r"No module named '[\w.]+' inside the grader's sandbox"
+
+
+@dataclass(frozen=True)
+class Red:
+    id: str
+    #: the student's folder: name -> source text, or "@name" for a symbolic link to one of
+    #: {solution, solution_dir, alice_dir, class_dir}
+    files: dict[str, str]
+    refusal: str  # a regex the grader's output must contain
+    exit: int = 1
+    conventions: tuple[str, ...] = ("grad-u", "cs224n")
+    layer: str = ""  # what stops it now
+    before: str = ""  # what it did before the fix
+    extra_args: tuple[str, ...] = field(default=())
+
+
+REDS = [
+    Red(
+        "submission-file-is-a-link-to-the-instructors-solution",
+        {"word2vec.py": "@solution"},
+        NOT_READ_LINK,
+        exit=2,
+        layer="intake (the parent refuses a file whose real path leaves its folder)",
+        before="graded the instructor's solution as the student's: exit 0, full marks",
+    ),
+    Red(
+        "helper-file-linked-to-the-instructors-solution",
+        {"word2vec.py": HARVEST, "ref.py": "@solution"},
+        UNAVAILABLE,
+        layer="preload (the root child reads no link that leaves the folder)",
+        before="the root child read the 0600 solution into memory; the submission ran it: exit 0, full marks",
+    ),
+    Red(
+        "folder-linked-to-the-class-folder",
+        {"word2vec.py": HARVEST, "classmates": "@class_dir"},
+        UNAVAILABLE,
+        layer="preload (the root child walks no link that leaves the folder)",
+        before="the root child read a classmate's file from her 0700 folder; the submission printed it",
+    ),
+    Red(
+        "folder-linked-to-the-instructors-folder",
+        {"word2vec.py": HARVEST, "instructor": "@solution_dir"},
+        UNAVAILABLE,
+        layer="preload (the root child walks no link that leaves the folder)",
+        before="the root child read the 0600 solution from the 0700 folder: exit 0, full marks",
+    ),
+]
+
+
+@dataclass
+class World:
+    token: str
+    student: Path
+    tmpdir: Path
+    targets: dict[str, Path]
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> World:
+    token = "red" + uuid.uuid4().hex[:16]
+    solution_dir = tmp_path / "instructor"
+    solution_dir.mkdir(mode=0o700)
+    solution = solution_dir / "solution.py"
+    solution.write_text(SOLUTION.format(token=token))
+    solution.chmod(0o600)
+    class_dir = tmp_path / "class"
+    alice = class_dir / "alice"
+    alice.mkdir(parents=True)
+    (alice / "__init__.py").write_text("")
+    (alice / "word2vec.py").write_text(f'ALICE = "ALICE-{token}"\n')
+    alice.chmod(0o700)
+    student = class_dir / "bob"
+    student.mkdir()
+    tmpdir = tmp_path / "tmpdir"
+    tmpdir.mkdir()
+    targets = {"solution": solution, "solution_dir": solution_dir, "alice_dir": alice, "class_dir": class_dir}
+    return World(token, student, tmpdir, targets)
+
+
+def _token_processes(token: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            with contextlib.suppress(OSError):
+                if token.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+    return found
+
+
+def lay_out(red: Red, w: World) -> Path:
+    for name, content in red.files.items():
+        path = w.student / name
+        if content.startswith("@"):
+            path.symlink_to(w.targets[content[1:]])
+        else:
+            path.write_text(textwrap.dedent(content))
+    return w.student / "word2vec.py"
+
+
+def grade(path: Path, convention: str, w: World, extra: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
+    cegrad = Path(sys.executable).with_name("cegrad")
+    argv = [str(cegrad), "grade", str(path), "--convention", convention, "--format", "json", "--profile", "quick", *extra]
+    env = {**os.environ, "TMPDIR": str(w.tmpdir), "CEGRAD_RED_TOKEN": w.token}
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, env=env, cwd=w.student, timeout=GRADE_SECONDS)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the grader did not finish within {GRADE_SECONDS} s")
+
+
+def assert_no_trace(w: World) -> None:
+    assert sorted(p.name for p in w.tmpdir.iterdir()) == [], "a scratch folder was left behind"
+    strays = [str(p) for d in ("/tmp", "/var/tmp", "/dev/shm") for p in Path(d).glob(f"*{w.token}*")]
+    assert strays == [], f"files outside scratch: {strays}"
+    running = _token_processes(w.token)
+    for pid in running:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    assert running == [], "processes outlived the grading"
+
+
+CASES = [(red, convention) for red in REDS for convention in red.conventions]
+
+
+@pytest.mark.parametrize(("red", "convention"), CASES, ids=[f"{r.id}-{c}" for r, c in CASES])
+def test_the_red_team_finding_stays_fixed(red: Red, convention: str, world: World) -> None:
+    done = grade(lay_out(red, world), convention, world, red.extra_args)
+    printed = done.stdout + done.stderr
+    assert done.returncode == red.exit, f"exit {done.returncode}, expected {red.exit}:\n{printed[-3000:]}"
+    if red.exit == 1:
+        report = json.loads(done.stdout)
+        assert report["passed"] is False and report["score"] < report["max_score"]
+    assert f"INSTRUCTOR-{world.token}" not in printed, "the instructor's solution reached the submission"
+    assert f"ALICE-{world.token}" not in printed, "a classmate's file reached the submission"
+    assert re.search(red.refusal, printed), f"nothing names the refusal /{red.refusal}/:\n{printed[-3000:]}"
+    assert_no_trace(world)
+
+
+def test_the_harness_passes_the_same_solution_in_the_students_own_folder(world: World) -> None:
+    """The rows fail because of the refusal: the solution itself, submitted as a file, passes."""
+    path = world.student / "word2vec.py"
+    path.write_text(SOLUTION.format(token="own"))
+    done = grade(path, "grad-u", world, ())
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert json.loads(done.stdout)["passed"] is True
+    assert_no_trace(world)
