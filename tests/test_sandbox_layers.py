@@ -11,8 +11,12 @@ lacks is skipped with the reason the child gave.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import socket
+import subprocess
+import sys
 import textwrap
 import time
 from pathlib import Path
@@ -379,3 +383,60 @@ def test_without_the_tmpfs_the_scratch_folder_still_belongs_to_the_sandbox_uid(t
         assert scratch is not None
         assert os.stat(scratch).st_uid == oslayers.UID_BASE + (impl.pid or 0)
     assert "wrote True" in impl.captured_output()
+
+
+# -- what the user sees -----------------------------------------------------------------------------
+
+
+def cegrad(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    executable = Path(sys.executable).with_name("cegrad")
+    return subprocess.run([str(executable), *argv], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **(env or {})}, check=False)
+
+
+def test_sandbox_check_prints_every_layer_and_proves_them_from_outside():
+    run = cegrad("sandbox-check")
+    assert run.returncode == 0, run.stdout + run.stderr
+    lines = run.stdout.splitlines()
+    for label in ("audit hook", *oslayers.LABELS.values()):
+        row = next((line for line in lines if line.startswith(f"  {label} ")), None)
+        assert row is not None and re.search(r"\s(active|skipped): ", row), label
+    proofs = [line for line in lines if line.startswith(("  held", "  NOT HELD", "  not shown"))]
+    assert len(proofs) == 6
+    if ROOT:  # every layer is up on this machine, so every proof must hold
+        assert all(line.startswith("  held") for line in proofs), run.stdout
+    assert lines[-1].startswith("Exit status 0: the check ran")
+
+
+def test_sandbox_check_still_exits_0_when_layers_are_refused():
+    run = cegrad("sandbox-check", env={oslayers.REFUSE_ENV: ",".join(REAL_LAYERS)})
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.count("skipped: refused (simulated") == len(REAL_LAYERS)
+    assert "NOT HELD" not in run.stdout  # a skipped layer is not shown, never claimed
+
+
+def test_sandbox_check_help_says_what_its_exit_status_means():
+    run = cegrad("sandbox-check", "--help")
+    assert run.returncode == 0
+    assert "Exit status: 0 when the check ran, even with skipped layers" in " ".join(run.stdout.split())
+
+
+def test_grade_lists_each_layer_in_the_json_notes_and_in_text_only_when_verbose():
+    as_json = cegrad("grade", "--example", "correct", "--format", "json", "--profile", "quick")
+    assert as_json.returncode == 0, as_json.stderr
+    notes = [n for n in json.loads(as_json.stdout)["notes"] if n.startswith("sandbox layer ")]
+    assert [n.split(":")[0] for n in notes] == [f"sandbox layer {oslayers.LABELS[name]}" for name in oslayers.LAYERS]
+    plain = cegrad("grade", "--example", "correct", "--profile", "quick")
+    verbose = cegrad("grade", "--example", "correct", "--profile", "quick", "--verbose")
+    assert plain.returncode == verbose.returncode == 0
+    assert "sandbox layer" not in plain.stdout
+    assert all(f"  - {n}" in verbose.stdout for n in notes)
+
+
+def test_a_refused_layer_shows_in_the_json_notes_and_grading_is_unchanged():
+    run = cegrad("grade", "--example", "correct", "--format", "json", "--profile", "quick",
+                 env={oslayers.REFUSE_ENV: "seccomp"})
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["passed"] is True
+    assert "sandbox layer seccomp: skipped: refused (simulated through CEGRAD_SANDBOX_REFUSE)" in report["notes"]

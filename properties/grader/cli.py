@@ -49,6 +49,7 @@ HELP_FUNCTION = f"name of the function to grade ({CUSTOM_FUNCTION_CONVENTION} co
 HELP_EXAMPLE = "grade a bundled example submission instead of PATH: {names}"
 HELP_ALLOW = "let the submission import MODULE (autograd, jax, torch, tensorflow and cegrad's own " \
              "packages are refused by default); may be repeated"
+HELP_VERBOSE = "text format: also list each sandbox layer, active or skipped with the reason (json always has them in notes)"
 MSG_PATH_OR_EXAMPLE = "grade: expected a PATH or --example NAME, got neither"
 MSG_NOT_GRADABLE = "cegrad: cannot grade {path}: {reason}"
 MSG_UNKNOWN_COMMAND = "cegrad: unknown command {command!r}\n\n{usage}"
@@ -77,6 +78,7 @@ def _grade_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--allow-import", action="append", default=[], metavar="MODULE", help=HELP_ALLOW)
     parser.add_argument("--precision", choices=PRECISIONS, default="strict", help=HELP_PRECISION)
     parser.add_argument("--color", "--colour", choices=COLORS, default="auto", dest="color", help=HELP_COLOR)
+    parser.add_argument("--verbose", action="store_true", help=HELP_VERBOSE)
 
 
 def version() -> str:
@@ -145,7 +147,8 @@ def grade_main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
         print(f"Score: {outcome.score:g}/{outcome.max_score:g}", file=sys.stderr)
     else:
         rendered = report.as_json(outcome) + "\n" if args.format == "json" else report.text(
-            outcome, colour=use_colour(args.color, sys.stdout) if args.output is None else args.color == "always")
+            outcome, colour=use_colour(args.color, sys.stdout) if args.output is None else args.color == "always",
+            verbose=args.verbose)
         if args.output:
             args.output.parent.mkdir(parents=True, exist_ok=True)
             args.output.write_text(rendered)
@@ -331,6 +334,31 @@ def derive_main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
     return EXIT_PASSED if derive.run(args.format, args.seed) else EXIT_FAILED
 
 
+# --------------------------------------------------------------------------- cegrad sandbox-check
+
+HELP_SANDBOX_CHECK = (
+    "Show which sandbox layers protect a graded submission on this machine (the audit hook, namespaces, "
+    "no root, Landlock, seccomp), each active or skipped with the reason, and prove the important ones "
+    "from outside the sandbox with a probe submission."
+)
+HELP_SANDBOX_CHECK_EXIT = (
+    "Exit status: 0 when the check ran, even with skipped layers (a kernel or container that refuses a "
+    "layer is reported, not an error); 1 when a layer reported active failed its proof; 2 when the "
+    "probe could not run."
+)
+
+
+def _sandbox_check_parser(parser: argparse.ArgumentParser) -> None:
+    pass  # no options: it checks this machine
+
+
+def sandbox_check_main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """0 when the check ran (skipped layers included), 1 when an active layer failed its proof, 2 when it could not run."""
+    from properties.grader.sandbox import check
+
+    return check.run()
+
+
 # --------------------------------------------------------------------------- the sub-commands
 
 
@@ -355,6 +383,8 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("grade-all", "grade-all DIR", "grade a whole class", HELP_GRADE_ALL, _grade_all_parser, grade_all_main),
     Command("gradescope-bundle", "gradescope-bundle", "write a ready Gradescope autograder", HELP_BUNDLE,
             _bundle_parser, bundle_main),
+    Command("sandbox-check", "sandbox-check", "show which sandbox layers protect a submission on this machine",
+            f"{HELP_SANDBOX_CHECK} {HELP_SANDBOX_CHECK_EXIT}", _sandbox_check_parser, sandbox_check_main),
 )}
 
 USAGE = "\n".join([

@@ -22,6 +22,7 @@ from properties import compare, laws, profiles, tolerances
 from properties.grader import diagnose, findings, intake
 from properties.grader.conventions import Convention
 from properties.grader.findings import Finding
+from properties.grader.sandbox import oslayers
 from properties.grader.sandbox.parent import Limits, LoadFailed, LoadInfo, SandboxedImplementation
 from properties.implementation import Implementation, ImplementationFatal, Outputs
 from properties.runner import LawResult, run_law
@@ -67,6 +68,8 @@ class Report:
     seed: int
     properties: list[PropertyResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: One line per sandbox layer, active or skipped with the reason (json notes; text with --verbose).
+    sandbox: list[str] = field(default_factory=list)
     your_output: str = ""
     elapsed_s: float = 0.0
     findings: list[Finding] = field(default_factory=list)
@@ -287,6 +290,7 @@ def grade(
         report.notes.append(NOTE_NOT_APPLICABLE.format(names=", ".join(skipped)))
     recorder = Recorder(impl)
     evidence: dict[str, diagnose.Evidence] = {}
+    report.sandbox = oslayers.describe(loaded.layers)
     try:
         if isinstance(loaded, LoadFailed):
             for law in applicable:

@@ -34,6 +34,7 @@ LIKELY = "Likely mistake: {hint}"
 POLICY = "Policy: {hint}"
 YOUR_OUTPUT_HEADING = "Your output (what your code printed; capped):"
 NOTES_HEADING = "Notes:"
+SANDBOX_HEADING = "Sandbox (what held your code; cegrad sandbox-check shows this machine's layers):"
 SAME_CAUSE = "Root cause (finding {number} of {total}): {title}"
 ALSO_EXPLAINS = "The same root cause also breaks: {laws}"
 GRADESCOPE_OUTPUT_CAP = 8000  # characters of one test's text; Gradescope shows long texts poorly
@@ -114,7 +115,7 @@ def _verdict(report: Report, properties: list[PropertyResult], found: list[findi
         ROOT_CAUSES.get(causes) or ROOT_CAUSES_MANY.format(n=causes))
 
 
-def text(report: Report, colour: bool = False) -> str:
+def text(report: Report, colour: bool = False, verbose: bool = False) -> str:
     lines = [HEADER.format(submission=report.submission, convention=report.convention, function=report.function,
                            profile=report.profile, seed=report.seed, precision=report.precision),
              EQUATIONS_SOURCE, ""]
@@ -138,6 +139,8 @@ def text(report: Report, colour: bool = False) -> str:
             lines += ["", *finding_lines(f, number, by_name, colour)]
     if report.notes:
         lines += ["", NOTES_HEADING, *(f"  - {n}" for n in report.notes)]
+    if verbose and report.sandbox:
+        lines += ["", SANDBOX_HEADING, *(f"  - {n}" for n in report.sandbox)]
     if report.your_output.strip():
         lines += ["", YOUR_OUTPUT_HEADING, *("  | " + line for line in report.your_output.rstrip().splitlines())]
     return "\n".join(lines) + "\n"
@@ -179,7 +182,7 @@ def as_dict(report: Report) -> dict[str, Any]:
         "findings": [_finding_dict(f) for f in findings_of(report)],
         "functions": functions_of(report),
         "equations": EQUATIONS_SOURCE,
-        "notes": report.notes,
+        "notes": [*report.notes, *report.sandbox],
         "your_output": report.your_output,
         "seed": report.seed,
         "profile": report.profile,

@@ -9,12 +9,11 @@ program ran.  The probe runs without the audit hook, so what stops it is the OS 
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform
 import socket
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -22,16 +21,6 @@ import numpy as np
 from properties.grader.sandbox import oslayers
 from properties.grader.sandbox.parent import LoadFailed, SandboxedImplementation, SandboxFatal, SubmissionRaised
 
-DESCRIPTION = (
-    "Show which sandbox layers protect a graded submission on this machine (the audit hook, "
-    "namespaces, no root, Landlock, seccomp), each active or skipped with the reason, and prove "
-    "the important ones from outside the sandbox with a probe submission."
-)
-EPILOG = (
-    "Exit status: 0 when the check ran, even if some layers are skipped (a kernel or container that "
-    "refuses a layer is reported, not an error); 1 when a layer reported active failed its proof; "
-    "2 when the probe could not be run at all."
-)
 HEADER = "cegrad sandbox-check: {system} {release} ({machine}), grader running as uid {uid}"
 LAYER_LINE = "  {label:<32} {status}"
 PROOFS_HEADING = "Proved from outside the sandbox (the probe runs without the audit hook):"
@@ -140,10 +129,3 @@ def run(print_line: Callable[[str], None] = print) -> int:
         return 1
     print_line(FOOTER.format(code=0, why="the check ran (skipped layers are reported above, not errors)"))
     return 0
-
-
-def main(argv: Sequence[str] = ()) -> int:
-    parser = argparse.ArgumentParser(prog="cegrad sandbox-check", description=DESCRIPTION, epilog=EPILOG)
-    parser.parse_args(list(argv))
-    return run()
-

@@ -8,7 +8,7 @@ order, each a small function that returns one status line, ``"active: ..."`` or
 1. namespaces (unshare(2)): network (a new one has only a loopback, down), IPC, UTS, and mount, in
    which a size-limited tmpfs owned by the sandbox's uid becomes the scratch folder (the quota);
 2. no root: a root child drops to an unprivileged uid/gid, with no supplementary groups, checks
-   that ``setuid(0)`` then fails, and sets RLIMIT_NPROC to 0 (no new processes or threads);
+   that ``setuid(0)`` then fails, and sets RLIMIT_NPROC (a few tasks: threads, not a fork bomb);
 3. Landlock: writes only beneath scratch; reads only beneath the Python installation,
    site-packages, the shims and scratch; no TCP bind/connect; no signals or abstract unix sockets
    out of the sandbox (as far as the kernel's Landlock ABI goes);
@@ -243,8 +243,8 @@ def expose_installation(libc: Any) -> str:
 def pid_namespace(plan: Plan) -> str:
     return skipped(
         "not set up (the child would need a second process to become pid 1 of one, and a pid 1 ignores "
-        "the CPU and file-size limit signals); seccomp and RLIMIT_NPROC allow no new processes, and the "
-        "unique uid and Landlock keep the child from seeing or signalling others"
+        "the CPU and file-size limit signals); seccomp allows no new processes (RLIMIT_NPROC bounds them "
+        "where it is missing), and the unique uid and Landlock keep the child from seeing or signalling others"
     )
 
 

@@ -157,9 +157,11 @@ def submission_raised(type_name: str, message: str, traceback: str = "") -> Subm
 class LoadFailed(Exception):
     """The submission could not be loaded; ``reason`` is shown to the student."""
 
-    def __init__(self, reason: str, traceback: str = "", output: str = "") -> None:
+    def __init__(self, reason: str, traceback: str = "", output: str = "",
+                 layers: tuple[tuple[str, str], ...] = ()) -> None:
         super().__init__(reason)
         self.reason, self.traceback, self.output = reason, traceback, output
+        self.layers = layers  # as in LoadInfo, when the child got as far as setting them up
 
 
 class CallTimeout(SandboxFatal):
@@ -335,6 +337,7 @@ class SandboxedImplementation:
                 MSG_RAISED.format(type=_text(f.get("type")), message=_text(f.get("message"))),
                 traceback=_text(f.get("traceback")),
                 output=self.captured_output(),
+                layers=layers,
             )
         if reply.kind != "loaded":
             self._discard()
