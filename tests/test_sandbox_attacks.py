@@ -262,21 +262,47 @@ ATTACKS = [
         syscall = libc("syscall", number, number, number, number, number)
         say(REACHED)
         say(f"system -> {libc('system', text)(shell_trace().encode())}")
-        fd = syscall(2, ctypes.cast(text((T["canary"] + "/native").encode()), ctypes.c_void_p).value,
-                     os.O_WRONLY | os.O_CREAT, 0o666, 0)  # open(2)
-        say(f"open -> {fd}, write -> {syscall(1, fd, ctypes.cast(text(T['token'].encode()), ctypes.c_void_p).value, 8, 0)}")
+        alive = []  # the bytes whose addresses the calls get must outlive them
+        def address(data):
+            alive.append(data)
+            return ctypes.cast(text(data), ctypes.c_void_p).value
+        fd = syscall(2, address((T["canary"] + "/native").encode()), os.O_WRONLY | os.O_CREAT, 0o666, 0)  # open(2)
+        say(f"open -> {fd}, write -> {syscall(1, fd, address(T['token'].encode()), 8, 0)}")
         say(f"chmod -> {libc('chmod', text, number)(T['canary_file'].encode(), 0o777)}")
         say(f"mkfifo -> {libc('mkfifo', text, number)((T['canary'] + '/native-fifo').encode(), 0o666)}")
         say(f"setpriority -> {libc('setpriority', number, number, number)(0, T['victim'], 19)}")
         say(f"kill victim -> {libc('kill', number, number)(T['victim'], signal.SIGKILL)}")
         say(f"fork -> {syscall(57, 0, 0, 0, 0)}")
         say(f"ptrace -> {syscall(101, 16, os.getppid(), 0, 0)}")
-        address = struct.pack("<HH4s8x", socket.AF_INET, socket.htons(T["port"]), socket.inet_aton("127.0.0.1"))
+        peer = struct.pack("<HH4s8x", socket.AF_INET, socket.htons(T["port"]), socket.inet_aton("127.0.0.1"))
         sock = syscall(41, socket.AF_INET, socket.SOCK_STREAM, 0, 0)
-        say(f"socket -> {sock}, connect -> {syscall(42, sock, ctypes.cast(text(address), ctypes.c_void_p).value, 16, 0)}")
+        say(f"socket -> {sock}, connect -> {syscall(42, sock, address(peer), 16, 0)}")
         say(f"kill parent -> {libc('kill', number, number)(os.getppid(), signal.SIGKILL)}")
     """, "seccomp (exec, fork, socket, kill, ptrace, setpriority, mknod); landlock (writes); no root (chmod); "
          "the hook sees none of these calls", None, wrong=True, needs=("seccomp", "landlock"), must_reach=True),
+    Attack("native-metadata-writes-to-a-world-writable-file-outside", """
+        import scipy.special  # brings ctypes along
+        ctypes = __import__("scipy._lib._ccallback", fromlist=["x"]).ctypes
+        number = ctypes.c_long
+        syscall = ctypes.CFUNCTYPE(number, number, number, number, number, number, number)(
+            native(ctypes, {"syscall"})["syscall"])
+        alive = []  # the bytes whose addresses the calls get must outlive them
+        def address(data):
+            alive.append(data)
+            return ctypes.cast(ctypes.c_char_p(data), ctypes.c_void_p).value
+        path = address(T["open_file"].encode())
+        say(REACHED)
+        say(f"setxattr -> {syscall(188, path, address(b'user.cegrad'), address(b'x'), 1, 0)}")
+        say(f"utimensat -> {syscall(280, -100, path, 0, 0, 0)}")  # AT_FDCWD, times = now
+        say(f"truncate -> {syscall(76, path, 0, 0, 0, 0)}")
+        say(f"open for writing -> {syscall(2, path, 1, 0, 0, 0)}")
+    """, "seccomp: no xattrs or timestamps set; landlock: no writes or truncation outside scratch "
+         "(the hook sees none of these calls)", None, wrong=True, needs=("seccomp", "landlock"), must_reach=True),
+    Attack("metadata-writes-through-os-to-a-world-writable-file-outside", """
+        import os
+        os.utime(T["open_file"])
+        os.setxattr(T["open_file"], "user.cegrad", b"x")
+    """, "hook; seccomp; landlock", r"cegrad: os.(utime|setxattr) on"),
     Attack("private-ctypes-module", """
         import _ctypes
         handle = _ctypes.dlopen("libc.so.6")
@@ -687,6 +713,7 @@ class Arena:
     token: str
     canary: Path  # world-writable, so only the sandbox (not file permissions) keeps it empty
     canary_file: Path  # pre-existing, mode 0o600, owned by us: must keep mode, owner, content
+    open_file: Path  # pre-existing, world-writable (as files in /tmp may be): keeps content, times, xattrs
     tmpdir: Path  # TMPDIR of the grader: its scratch folders (and their names carry the token)
     listener: socket.socket
     victim: subprocess.Popen[bytes]
@@ -705,6 +732,7 @@ class Arena:
             "token": self.token,
             "canary": str(self.canary),
             "canary_file": str(self.canary_file),
+            "open_file": str(self.open_file),
             "stray": f"/tmp/cegrad-stray-{self.token}",
             "port": self.port,
             "victim": self.victim.pid,
@@ -731,6 +759,10 @@ def arena() -> Iterator[Arena]:
     canary_file = Path(f"/tmp/cegrad-canaryfile-{token}")
     canary_file.write_text("untouched\n")
     canary_file.chmod(0o600)
+    open_file = Path(f"/tmp/cegrad-openfile-{token}")
+    open_file.write_text("untouched\n")
+    open_file.chmod(0o666)
+    os.utime(open_file, (1_000_000_000, 1_000_000_000))
     tmpdir = Path(f"/tmp/cegrad-tmpdir-{token}")
     tmpdir.mkdir()
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -741,7 +773,7 @@ def arena() -> Iterator[Arena]:
     master, slave = os.openpty()
     os.set_blocking(master, False)
     os.set_blocking(slave, False)
-    a = Arena(token, canary, canary_file, tmpdir, listener, victim, master, slave)
+    a = Arena(token, canary, canary_file, open_file, tmpdir, listener, victim, master, slave)
     a.victim_nice = _nice(victim.pid)
     a.canary_stat = canary_file.stat()
     try:
@@ -755,7 +787,7 @@ def arena() -> Iterator[Arena]:
         for pid in _token_processes(token):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-        subprocess.run(["rm", "-rf", str(canary), str(canary_file), str(tmpdir), f"/tmp/cegrad-stray-{token}",
+        subprocess.run(["rm", "-rf", str(canary), str(canary_file), str(open_file), str(tmpdir), f"/tmp/cegrad-stray-{token}",
                         f"/dev/shm/cegrad-{token}", f"/dev/shm/sem.cegrad-{token}"], check=False)
 
 
@@ -810,7 +842,7 @@ def assert_no_trace(a: Arena) -> None:
     left = sorted(p.name for p in a.canary.rglob("*"))
     assert left == [], f"files appeared in the canary folder: {left}"
     strays = [str(p) for d in ("/tmp", "/var/tmp", "/dev/shm") for p in Path(d).glob(f"*{a.token}*")
-              if p not in (a.canary, a.canary_file, a.tmpdir)]
+              if p not in (a.canary, a.canary_file, a.open_file, a.tmpdir)]
     assert strays == [], f"files outside scratch: {strays}"
     assert sorted(p.name for p in a.tmpdir.iterdir()) == [], "a scratch folder was left behind"
     st = a.canary_file.stat()
@@ -818,6 +850,9 @@ def assert_no_trace(a: Arena) -> None:
     assert (stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, st.st_mtime_ns) == (
         stat.S_IMODE(a.canary_stat.st_mode), a.canary_stat.st_uid, a.canary_stat.st_gid, a.canary_stat.st_mtime_ns)
     assert a.canary_file.read_text() == "untouched\n"
+    opened = a.open_file.stat()
+    assert (a.open_file.read_text(), opened.st_mtime, os.listxattr(a.open_file)) == ("untouched\n", 1e9, []), (
+        "the world-writable file outside scratch was changed")
     running = _token_processes(a.token)
     assert running == [], f"processes outlived the grading: {[_cmdline(p) for p in running]}"
     with pytest.raises(BlockingIOError):

@@ -397,6 +397,10 @@ _DENIED_NAMES = (
     "io_uring_setup", "io_uring_enter", "io_uring_register", "open_by_handle_at", "kcmp", "process_madvise",
     "process_mrelease", "move_pages", "migrate_pages", "iopl", "ioperm", "reboot", "swapon", "swapoff",
     "acct", "quotactl",
+    # Landlock has no right for extended attributes or timestamps: a world-writable file outside
+    # scratch would take both (seen from outside in the attack tests).
+    "setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr", "fremovexattr", "utime", "utimes",
+    "futimesat", "utimensat",
 )
 # fmt: on
 #: Syscalls whose first argument names a process: allowed only for the child itself.
@@ -416,6 +420,8 @@ _SYSCALLS = {
         "move_pages": 279, "migrate_pages": 256, "iopl": 172, "ioperm": 173, "reboot": 169, "swapon": 167,
         "swapoff": 168, "acct": 163, "quotactl": 179, "setpriority": 141, "kill": 62, "tkill": 200,
         "tgkill": 234, "rt_sigqueueinfo": 129, "rt_tgsigqueueinfo": 297, "seccomp": 317,
+        "setxattr": 188, "lsetxattr": 189, "fsetxattr": 190, "removexattr": 197, "lremovexattr": 198,
+        "fremovexattr": 199, "utime": 132, "utimes": 235, "futimesat": 261, "utimensat": 280,
     }),
     "aarch64": (0xC00000B7, {
         "execve": 221, "execveat": 281, "clone": 220, "clone3": 435, "socket": 198, "socketpair": 199,
@@ -429,7 +435,8 @@ _SYSCALLS = {
         "kcmp": 272, "process_madvise": 440, "process_mrelease": 448, "move_pages": 239, "migrate_pages": 238,
         "reboot": 142, "swapon": 224, "swapoff": 225, "acct": 89, "quotactl": 60, "setpriority": 140,
         "kill": 129, "tkill": 130, "tgkill": 131, "rt_sigqueueinfo": 138, "rt_tgsigqueueinfo": 240,
-        "seccomp": 277,
+        "seccomp": 277, "setxattr": 5, "lsetxattr": 6, "fsetxattr": 7, "removexattr": 14, "lremovexattr": 15,
+        "fremovexattr": 16, "utimensat": 88,
     }),
 }  # fmt: skip
 
@@ -523,7 +530,8 @@ def seccomp(plan: Plan) -> str:
     return active(
         f"no_new_privs and a {len(program)}-instruction filter: no exec, no new processes (threads only), "
         "no sockets, no device or fifo nodes, no ptrace, mount, namespaces, kexec, bpf, perf, keyrings, "
-        "io_uring or pidfds, no signals or priority changes aimed at other processes (EPERM)"
+        "io_uring or pidfds, no extended attributes or timestamps set, no signals or priority changes aimed "
+        "at other processes (EPERM)"
     )
 
 
