@@ -374,7 +374,7 @@ class Command:
     run: Callable[[argparse.Namespace, argparse.ArgumentParser], int]
 
 
-#: Every sub-command, in the overview's order.  A new one (say ``sandbox-check``) is a new row.
+#: Every sub-command, in the overview's order.  A new one is a new row.
 COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("grade", "grade PATH", "grade a student's word2vec.py against the laws of dCE/dU",
             "Grade a word2vec.py against the laws of dCE/dU.", _grade_parser, grade_main),
