@@ -982,3 +982,45 @@ def test_a_fake_screen_from_the_submission_never_reaches_the_instructors_termina
     shown = TERMINAL_CONTROLS.findall(proc.stdout)
     assert shown == [], f"control characters reached the text report: {sorted(set(shown))}"  # ... never obeyed
     assert_no_trace(arena)
+
+
+def test_a_loose_file_in_a_class_folder_cannot_import_its_neighbours_code(tmp_path: Path) -> None:
+    """grade-all on a folder of loose files: alice.py returns whatever bob.py, beside it, computes.
+    Her own gradient is wrong, so she must fail, however right his is."""
+    (tmp_path / "bob.py").write_text(textwrap.dedent("""
+        import numpy as np
+
+
+        def grad_U(U, v_c, o):
+            z = U @ v_c
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            p[o] -= 1.0
+            return np.outer(p, v_c)
+    """))
+    (tmp_path / "alice.py").write_text(textwrap.dedent("""
+        import numpy as np
+
+
+        def grad_U(U, v_c, o):
+            try:
+                import bob  # the neighbour's correct work, if the sandbox serves it
+                return bob.grad_U(U, v_c, o)
+            except ImportError:
+                return -bob_free(U, v_c, o)
+
+
+        def bob_free(U, v_c, o):
+            z = U @ v_c
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            p[o] -= 1.0
+            return np.outer(p, v_c)
+    """))
+    cegrad = Path(sys.executable).with_name("cegrad")
+    proc = subprocess.run([str(cegrad), "grade-all", str(tmp_path), "--format", "json", "--profile", "quick",
+                           "--convention", "grad-u", "--jobs", "1", "--force"],
+                          capture_output=True, text=True, timeout=GRADE_SECONDS * 2)
+    rows = {row["submission"]: row for row in json.loads(proc.stdout)["submissions"]}
+    assert rows["bob.py"]["passed"] is True, rows["bob.py"]
+    assert rows["alice.py"]["passed"] is False, "alice passed with bob's code"

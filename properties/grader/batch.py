@@ -24,8 +24,11 @@ import json
 import multiprocessing
 import os
 import re
+import shutil
 import signal
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -139,19 +142,36 @@ def _cancel(signum: int, frame: object) -> None:
     raise _Cancelled
 
 
+@contextlib.contextmanager
+def _alone(path: Path) -> Iterator[Path]:
+    """A loose file's folder is the class folder: the sandbox serves a submission the Python files
+    beside it (its helpers), which here are the other students' submissions, so one could import
+    another's work.  A loose file is graded from a private copy, alone in its folder."""
+    if not path.is_file():
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="cegrad-alone-") as folder:
+        copy = Path(folder) / path.name
+        shutil.copyfile(path, copy)
+        yield copy
+
+
 def grade_one(path: Path, settings: Settings) -> dict[str, Any]:
     """Grade one submission into a plain (JSON-able) result; never raises for a bad submission."""
     from properties.grader import grade, intake, report
 
     try:
-        if settings.convention == ASSIGNMENT:  # every function of the assignment, one row per submission
-            from properties.grader import assignment
+        with _alone(path) as graded:
+            if settings.convention == ASSIGNMENT:  # every function of the assignment, one row per submission
+                from properties.grader import assignment
 
-            outcome = assignment.grade_assignment(path, profile=settings.profile, seed=settings.seed,
-                                                  allow_imports=settings.allow_imports)
-        else:
-            outcome = grade.grade(path, convention=settings.convention, profile=settings.profile, seed=settings.seed,
-                                  allow_imports=settings.allow_imports)
+                outcome = assignment.grade_assignment(graded, profile=settings.profile, seed=settings.seed,
+                                                      allow_imports=settings.allow_imports)
+            else:
+                outcome = grade.grade(graded, convention=settings.convention, profile=settings.profile,
+                                      seed=settings.seed, allow_imports=settings.allow_imports)
+        if graded != path and hasattr(outcome, "submission"):
+            outcome.submission = str(path)
     except intake.NotGradable as reason:
         return {"status": NOT_GRADABLE, "message": str(reason)}
     except Exception as error:  # a cegrad bug must cost one row, not the class
