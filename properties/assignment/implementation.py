@@ -9,7 +9,7 @@ Two kinds of implementation under test, each called with fresh copies of its inp
 * a **window** implementation: ``impl(V, U, c, outside, negatives) -> WindowOutputs`` (loss, grad_V,
   grad_U), where ``negatives`` is None (the naive-softmax word loss) or one tuple of negatives per
   outside word.  The course's skipgram takes the word loss as an argument; the grader passes a
-  correct one (:func:`properties.assignment.course.word_loss`), so a skipgram is graded on its own logic alone.
+  correct one (:func:`properties.assignment.word_losses.word_loss`), so a skipgram is graded on its own logic alone.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from typing import Any, Protocol
 import numpy as np
 
 import reference
-from properties.assignment import course
 from properties.assignment.course import GraderDataset, token, window_size
+from properties.assignment.word_losses import word_loss as course_word_loss
 from properties.grader.conventions import positional_count
 from properties.implementation import Outputs, Unusable, _name_of, normalise_output
 
@@ -162,7 +162,7 @@ def from_course_skipgram(fn: Callable[..., Any], name: str | None = None) -> Win
         args: list[Any] = [token(c), window_size(len(outside)), [token(o) for o in outside], word2ind, V, U,
                            GraderDataset([i for row in negatives or () for i in row])]
         if takes_loss:
-            args.append(course.word_loss(negatives))
+            args.append(course_word_loss(negatives))
         return fn(*args)
 
     return WindowFunction(name or _name_of(fn), call)

@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> None:
     import numpy as np
 
     from properties import implementation
-    from properties.assignment import course  # numpy only: the dataset and word loss a submission is given
+    from properties.assignment import course  # numpy only: the dataset a submission is given (no correct loss)
     from properties.grader import conventions
     from properties.grader.sandbox import oslayers, preload, protocol
 
@@ -132,6 +132,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(3)
     mode, path, function = load.fields["mode"], load.fields["path"], load.fields["function"]
     convention = conventions.CONVENTIONS[load.fields["convention"]]
+    # The correct word losses a skipgram is given, imported for a skipgram only: this frame is
+    # reachable from the submission (sys._getframe), so grading anything else must leave no correct
+    # naive softmax or negative sampling in it to copy.
+    word_loss: Any = None
+    if convention.graded == "skipgram":
+        from properties.assignment.word_losses import word_loss
     shim_dir = os.path.realpath(load.fields["shim_dir"])
     allowed = frozenset(load.fields.get("allow_imports", ()))
     source_text = load.fields.get("source")
@@ -279,7 +285,7 @@ def main(argv: list[str] | None = None) -> None:
         seq = request.fields["seq"]
         inputs = dict(request.arrays)  # U and v_c; V and U for a skip-gram window
         raised: BaseException | None = None
-        values_of = course.call_values(request.fields, inputs, dataset)
+        values_of = course.call_values(request.fields, inputs, dataset, word_loss)
         call_args = convention.arguments(values_of, accepts)
         begin_call(seq)
         guard.theirs()
