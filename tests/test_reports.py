@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -263,3 +264,22 @@ def test_each_robustness_failure_gets_the_hint_of_its_own_cause() -> None:
     assert "subtract max(z) before exp" in softmax
     assert diagnose.HINT_OVERFLOW_LOSS in loss and "in the softmax" not in loss
     assert "caps it at -log ε ≈ 27.63" in epsilon and "max(z)" not in epsilon
+
+
+@pytest.mark.slow
+def test_the_instructor_sets_the_precision_policy_for_a_class_and_for_gradescope(tmp_path: Path) -> None:
+    classroom = tmp_path / "class"
+    classroom.mkdir()
+    (classroom / "float32.py").write_text((SUBMISSIONS / "cs224n_float32_inside.py").read_text())
+    books = {}
+    for policy in ("strict", "float32-ok"):
+        run = cegrad("grade-all", str(classroom), "--precision", policy, "--format", "json", *QUICK, timeout=300)
+        books[policy] = json.loads(run.stdout)["submissions"][0]
+    assert books["strict"]["score"] < 100 and diagnose.TITLE_FLOAT32 in books["strict"]["message"]
+    assert books["float32-ok"]["score"] == 100  # and not taken from the strict run's cache
+    bundle = tmp_path / "autograder.zip"
+    assert cegrad("gradescope-bundle", "--output", str(bundle), "--precision", "float32-ok").returncode == 0
+    with zipfile.ZipFile(bundle) as archive:
+        script = archive.read("run_autograder").decode()
+    assert "PRECISION = os.environ.get(\"CEGRAD_PRECISION\", 'float32-ok')" in script
+    assert '"--precision", PRECISION' in script

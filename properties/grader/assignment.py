@@ -407,13 +407,14 @@ def _sampler_mismatch(result: LawResult, recorder: Recorder, spec: Convention) -
 
 def grade_section(path: str | Path, convention: str, profile: str, seed: int, allow_imports: tuple[str, ...],
                   limits: Limits | None,
-                  progress: Callable[[str, grade.PropertyResult | None], None] | None = None) -> Section:
+                  progress: Callable[[str, grade.PropertyResult | None], None] | None = None,
+                  precision: str = "strict") -> Section:
     """Grade one function of the assignment (the row ``convention``); the naive softmax exactly as
     ``grade.grade`` grades it alone."""
     spec = CONVENTIONS[convention]
     if spec.graded == "naive-softmax":
         part = grade.grade(path, convention=spec.name, profile=profile, seed=seed, allow_imports=allow_imports,
-                           limits=limits, progress=progress)
+                           limits=limits, progress=progress, precision=precision)
         for p in part.properties:
             p.section = spec.function_name
         for f in part.findings:
@@ -429,14 +430,17 @@ def grade_assignment(
     allow_imports: tuple[str, ...] = (),
     limits: Limits | None = None,
     progress: Callable[[str, grade.PropertyResult | None], None] | None = None,
+    precision: str = "strict",
 ) -> grade.Report:
-    """One report for every function of the assignment the file defines; NotGradable if none."""
+    """One report for every function of the assignment the file defines; NotGradable if none.
+
+    ``precision`` (--precision) applies to the naive softmax's laws, whose bounds follow it."""
     started = time.perf_counter()
     sub = intake.read_submission(path)
     specs = assignment_conventions(sub)
     names = [spec.function_name for spec in specs]
     report = grade.Report(submission=str(path), convention=ASSIGNMENT, function=", ".join(names),
-                          profile=profile, seed=seed)
+                          profile=profile, seed=seed, precision=precision)
     report.notes.append(NOTE_FUNCTIONS.format(names=", ".join(f"{s.function_name} ({s.name})" for s in specs)))
     missing = [kind for kind, rows in FUNCTIONS if not any(spec.name in rows for spec in specs)]
     if missing:
@@ -444,7 +448,8 @@ def grade_assignment(
     if any(spec.graded != "naive-softmax" for spec in specs):
         report.notes.append(NOTE_EQUATIONS)
     # one after the other: in parallel processes (tried) the sections took as long on the shared 2 cores
-    sections = [grade_section(path, spec.name, profile, seed, tuple(allow_imports), limits, progress) for spec in specs]
+    sections = [grade_section(path, spec.name, profile, seed, tuple(allow_imports), limits, progress, precision)
+                for spec in specs]
     for section in sections:
         report.properties += section.properties
         report.findings += section.findings

@@ -109,7 +109,7 @@ def cache_key(entry: Entry, settings: Settings) -> str:
     digest = hashlib.sha256()
     digest.update(json.dumps({"cegrad": cegrad_version(), "profile": settings.profile, "seed": settings.seed,
                               "convention": settings.convention,
-                              "allow_imports": sorted(settings.allow_imports)}).encode())
+                              "allow_imports": sorted(settings.allow_imports), "precision": settings.precision}).encode())
     for p in _source_files(entry):
         relative = p.name if entry.path.is_file() else p.relative_to(entry.path).as_posix()
         digest.update(b"\0" + relative.encode() + b"\0" + hashlib.sha256(p.read_bytes()).digest())
@@ -132,6 +132,7 @@ class Settings:
     seed: int = 0
     convention: str = AUTO
     allow_imports: tuple[str, ...] = ()
+    precision: str = "strict"  # cegrad grade --precision
 
 
 class _Cancelled(BaseException):
@@ -166,10 +167,10 @@ def grade_one(path: Path, settings: Settings) -> dict[str, Any]:
                 from properties.grader import assignment
 
                 outcome = assignment.grade_assignment(graded, profile=settings.profile, seed=settings.seed,
-                                                      allow_imports=settings.allow_imports)
+                                                      allow_imports=settings.allow_imports, precision=settings.precision)
             else:
                 outcome = grade.grade(graded, convention=settings.convention, profile=settings.profile,
-                                      seed=settings.seed, allow_imports=settings.allow_imports)
+                                      seed=settings.seed, allow_imports=settings.allow_imports, precision=settings.precision)
         if graded != path and hasattr(outcome, "submission"):
             outcome.submission = str(path)
     except intake.NotGradable as reason:

@@ -88,6 +88,7 @@ ROOT = Path(os.environ.get("CEGRAD_AUTOGRADER_ROOT", "/autograder"))
 SUBMISSION = ROOT / "submission"
 RESULTS = ROOT / "results" / "results.json"
 PROFILE = os.environ.get("CEGRAD_PROFILE", @PROFILE@)
+PRECISION = os.environ.get("CEGRAD_PRECISION", @PRECISION@)
 # Gradescope stops an autograder after its own limit (10 minutes unless raised); stopping first
 # still gives the student a results.json that says what happened.
 TIMEOUT_S = float(os.environ.get("CEGRAD_TIMEOUT", "540"))
@@ -151,7 +152,7 @@ def main():
     if RESULTS.exists():
         RESULTS.unlink()  # a results.json left from before must not pass for this grading's
     command = [cegrad, "grade", str(target), "--format", "gradescope", "--output", str(RESULTS),
-               "--profile", PROFILE]
+               "--profile", PROFILE, "--precision", PRECISION]
     try:
         run = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
     except subprocess.TimeoutExpired:
@@ -233,7 +234,7 @@ def _add(archive: zipfile.ZipFile, name: str, text: str, executable: bool = Fals
     archive.writestr(info, text)
 
 
-def write_bundle(output: Path, profile: str) -> str:
+def write_bundle(output: Path, profile: str, precision: str = "strict") -> str:
     """Write the zip; returns the cegrad version it carries."""
     version, requires_python, dependencies = _metadata()
     major, minor = _min_python(requires_python)
@@ -243,7 +244,7 @@ def write_bundle(output: Path, profile: str) -> str:
         setup = (SETUP_SH.replace("@MIN_MAJOR@", str(major)).replace("@MIN_MINOR@", str(minor))
                  .replace("@SOURCE_FOLDER@", SOURCE_FOLDER))
         _add(archive, "setup.sh", setup, executable=True)
-        run_autograder = RUN_AUTOGRADER.replace("@PROFILE@", repr(profile)).replace(
+        run_autograder = RUN_AUTOGRADER.replace("@PROFILE@", repr(profile)).replace("@PRECISION@", repr(precision)).replace(
             "@SUBMISSION_FILENAME@", repr(SUBMISSION_FILENAME))
         _add(archive, "run_autograder", run_autograder, executable=True)
         _add(archive, f"{SOURCE_FOLDER}/pyproject.toml", PYPROJECT.format(

@@ -129,7 +129,7 @@ def grade_main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
 
             outcome = assignment.grade_assignment(path, profile=args.profile, seed=args.seed,
                                                   allow_imports=tuple(args.allow_import),
-                                                  progress=progress if on_terminal else None)
+                                                  progress=progress if on_terminal else None, precision=args.precision)
         else:
             outcome = grade.grade(path, convention=args.convention, function=args.function, profile=args.profile,
                                   seed=args.seed, allow_imports=tuple(args.allow_import),
@@ -205,6 +205,7 @@ def _grade_all_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="Hypothesis seed, as for cegrad grade (default 0)")
     parser.add_argument("--force", action="store_true", help=HELP_FORCE.format(cache=batch.CACHE_DIRNAME))
     parser.add_argument("--convention", default=AUTO, help=HELP_CONVENTION_ALL)
+    parser.add_argument("--precision", choices=PRECISIONS, default="strict", help=HELP_PRECISION)
     parser.add_argument("--allow-import", action="append", default=[], metavar="MODULE", help=HELP_ALLOW_ALL)
     parser.add_argument("--timeout", type=float, default=batch.DEFAULT_TIMEOUT_S, metavar="SECONDS",
                         help=HELP_TIMEOUT.format(default=batch.DEFAULT_TIMEOUT_S))
@@ -242,7 +243,7 @@ def grade_all_main(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
         cache = None
 
     settings = batch.Settings(profile=args.profile, seed=args.seed, convention=args.convention,
-                              allow_imports=tuple(args.allow_import))
+                              allow_imports=tuple(args.allow_import), precision=args.precision)
     progress = batch.Progress(len(entries), sys.stderr, bar=sys.stderr.isatty())
     started = time.perf_counter()
     try:
@@ -301,13 +302,14 @@ def _bundle_parser(parser: argparse.ArgumentParser) -> None:
                         help=HELP_BUNDLE_OUTPUT.format(default=bundle.DEFAULT_OUTPUT))
     parser.add_argument("--profile", choices=sorted(profiles.GRADING_PROFILES), default="standard",
                         help=HELP_BUNDLE_PROFILE)
+    parser.add_argument("--precision", choices=PRECISIONS, default="strict", help=HELP_PRECISION)
 
 
 def bundle_main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from properties.grader import bundle
 
     try:
-        version = bundle.write_bundle(args.output, args.profile)
+        version = bundle.write_bundle(args.output, args.profile, args.precision)
     except FileNotFoundError as missing:
         print(MSG_NO_SOURCE.format(missing=missing), file=sys.stderr)
         return EXIT_FAILED
