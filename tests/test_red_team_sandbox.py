@@ -22,6 +22,7 @@ import contextlib
 import json
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -93,6 +94,33 @@ def naiveSoftmaxLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, d
     return 0.0, np.zeros_like(centerWordVec), np.zeros_like(outsideVectors)
 """
 
+#: Forges one frame on the child's own channel claiming ~254 MiB of payload, at every call.
+HUGE_FRAME = """
+import json, os, struct, sys
+import numpy as np
+
+
+def forge():
+    out = int(sys.argv[sys.argv.index("--out-fd") + 1])
+    n = (256 << 20) - (2 << 20)
+    spec = {"name": "x", "dtype": "<u1", "shape": [n], "nbytes": n}
+    header = json.dumps({"kind": "result", "fields": {"seq": 1, "slots": {}}, "arrays": [spec]}).encode()
+    os.write(out, struct.pack(">4sIQ", b"CEG1", len(header), n) + header)
+    chunk = bytes(1 << 20)
+    for _ in range(n >> 20):
+        os.write(out, chunk)
+
+
+def grad_U(U, v_c, o):
+    forge()
+    return np.zeros_like(U)
+
+
+def naiveSoftmaxLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, dataset):
+    forge()
+    return 0.0, np.zeros_like(centerWordVec), np.zeros_like(outsideVectors)
+"""
+
 NOT_READ_LINK = r"is a symbolic link to .*outside its own folder; the grader reads only the submission's own files"
 UNAVAILABLE = r"No module named '[\w.]+' inside the grader's sandbox"
 
@@ -106,6 +134,7 @@ class Red:
     refusal: str  # a regex the grader's output must contain
     exit: int = 1
     conventions: tuple[str, ...] = ("grad-u", "cs224n")
+    max_rss_mib: int | None = None  # the grader's (and its children's) peak resident memory, if bounded
     layer: str = ""  # what stops it now
     before: str = ""  # what it did before the fix
     extra_args: tuple[str, ...] = field(default=())
@@ -140,6 +169,14 @@ REDS = [
         UNAVAILABLE,
         layer="preload (the root child walks no link that leaves the folder)",
         before="the root child read the 0600 solution from the 0700 folder: exit 0, full marks",
+    ),
+    Red(
+        "huge-frame-forged-on-the-childs-channel",
+        {"word2vec.py": HUGE_FRAME},
+        r"frame of \d+ bytes exceeds the limit of \d+ bytes",
+        max_rss_mib=1024,
+        layer="parent (a reply may be no bigger than its call's inputs allow: protocol.reply_limit)",
+        before="the parent read 254 MiB per call and kept every failing reply: 7 GiB resident, 90 s",
     ),
 ]
 
@@ -230,6 +267,9 @@ def test_the_red_team_finding_stays_fixed(red: Red, convention: str, world: Worl
     assert f"ALICE-{world.token}" not in printed, "a classmate's file reached the submission"
     assert re.search(red.refusal, printed), f"nothing names the refusal /{red.refusal}/:\n{printed[-3000:]}"
     assert_no_trace(world)
+    if red.max_rss_mib is not None:  # ru_maxrss: the largest of this worker's children so far, in KiB
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+        assert peak < red.max_rss_mib, f"the grader's resident memory reached {peak} MiB"
 
 
 def test_the_harness_passes_the_same_solution_in_the_students_own_folder(world: World) -> None:

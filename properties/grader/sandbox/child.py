@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> None:
 
     in_fd, out_fd = args.in_fd, args.out_fd
     read_message, write_message = protocol.read_message, protocol.write_message
-    array_dtypes, max_text = protocol.ARRAY_DTYPES, protocol.MAX_TEXT_CHARS
+    array_dtypes, max_text, output_limit = protocol.ARRAY_DTYPES, protocol.MAX_TEXT_CHARS, protocol.output_limit
     max_array_bytes = protocol.MAX_MESSAGE_BYTES // 4  # three outputs and two inputs share a frame
     normalise_output, dataset = implementation.normalise_output, conventions.UnusedDataset()
 
@@ -284,6 +284,8 @@ def main(argv: list[str] | None = None) -> None:
             os._exit(0)
         seq = request.fields["seq"]
         inputs = dict(request.arrays)  # U and v_c; V and U for a skip-gram window
+        sizes = {name: array.nbytes for name, array in inputs.items()}
+        largest = min(max_array_bytes, output_limit(sum(sizes.values())))  # the parent reads no more
         raised: BaseException | None = None
         values_of = course.call_values(request.fields, inputs, dataset, word_loss)
         call_args = convention.arguments(values_of, accepts)
@@ -303,7 +305,7 @@ def main(argv: list[str] | None = None) -> None:
         unsendable = []
         for name, value in ((f"{input_name}_after", array) for input_name, array in inputs.items()):
             # The submission may have swapped dtype or shape in place; what cannot cross is mutated.
-            if type(value) is np.ndarray and value.dtype.str in array_dtypes:
+            if type(value) is np.ndarray and value.dtype.str in array_dtypes and value.nbytes == sizes[name[:-6]]:
                 arrays[name] = value
             else:
                 unsendable.append(name)
@@ -328,7 +330,7 @@ def main(argv: list[str] | None = None) -> None:
             except BaseException as exc:  # a patched numpy may break the check itself
                 slots[name] = {"unusable": f"could not be read ({type(exc).__name__})"}
                 continue
-            if type(out) is np.ndarray and out.nbytes > max_array_bytes:
+            if type(out) is np.ndarray and out.nbytes > largest:
                 slots[name] = {"unusable": MSG_TOO_LARGE.format(nbytes=out.nbytes)}
             elif type(out) is np.ndarray and out.dtype.str in array_dtypes:
                 arrays[name] = out

@@ -51,6 +51,7 @@ from properties.grader.sandbox.protocol import (
     ProtocolViolation,
     SandboxFatal,
     encode,
+    reply_limit,
     wait_readable,
     wait_ready,
 )
@@ -407,6 +408,7 @@ class SandboxedImplementation:
         child = self._child
         assert child is not None  # start() either set it or raised
         sent = {name: np.array(array, order="C", copy=True) for name, array in arrays.items()}
+        child.reader.limit = reply_limit(sum(array.nbytes for array in sent.values()))
         self._seq += 1
         self.last_call_mutated = ()
         began = time.monotonic()

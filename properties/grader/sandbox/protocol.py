@@ -121,13 +121,28 @@ def _reject_constant(token: str) -> Any:
     raise ValueError(f"non-standard JSON constant {token}")
 
 
-def parse_prefix(prefix: bytes) -> tuple[int, int]:
+def output_limit(input_bytes: int) -> int:
+    """The largest output array a reply to a call with ``input_bytes`` of input arrays may carry: an
+    output is shaped like one of the inputs (a scalar at least), in a dtype at most twice as wide
+    (long double), so anything bigger has the wrong shape and is sent back only as "unusable"."""
+    return 2 * input_bytes + 4096
+
+
+def reply_limit(input_bytes: int) -> int:
+    """The largest reply to such a call: the header, the inputs sent back after the call and up to
+    four outputs.  The parent reads no more, so a child cannot make it hold hundreds of MiB per call
+    (and keep them, in the failures a report records) while its own address space is limited."""
+    return MAX_HEADER_BYTES + input_bytes + 4 * output_limit(input_bytes)
+
+
+def parse_prefix(prefix: bytes, limit: int = MAX_MESSAGE_BYTES) -> tuple[int, int]:
     """(header length, payload length) from a frame's fixed-size prefix, checked against the limits."""
     magic, header_len, payload_len = _PREFIX.unpack(prefix)
     if magic != MAGIC:
         raise ProtocolViolation(ERR_MAGIC.format(got=magic))
-    if header_len > MAX_HEADER_BYTES or header_len + payload_len > MAX_MESSAGE_BYTES:
-        raise ProtocolViolation(ERR_TOO_BIG.format(size=header_len + payload_len, limit=MAX_MESSAGE_BYTES))
+    limit = min(limit, MAX_MESSAGE_BYTES)
+    if header_len > MAX_HEADER_BYTES or header_len + payload_len > limit:
+        raise ProtocolViolation(ERR_TOO_BIG.format(size=header_len + payload_len, limit=limit))
     return header_len, payload_len
 
 
@@ -213,11 +228,13 @@ class FrameReader:
     def __init__(self) -> None:
         self._buf = bytearray()
         self._need: tuple[int, int] | None = None
+        #: the largest frame the next message may be (the parent lowers it to a call's reply_limit)
+        self.limit = MAX_MESSAGE_BYTES
 
     def feed(self, data: bytes) -> None:
         self._buf += data
         if self._need is None and len(self._buf) >= _PREFIX.size:
-            self._need = parse_prefix(bytes(self._buf[: _PREFIX.size]))
+            self._need = parse_prefix(bytes(self._buf[: _PREFIX.size]), self.limit)
 
     @property
     def mid_frame(self) -> bool:
