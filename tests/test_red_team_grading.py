@@ -76,6 +76,53 @@ ROWS = [
 ]
 
 
+ROWS += [
+    Row(
+        # The child received fresh arrays for every call, so a cache keyed by id() never met a reused
+        # object with new values (as a training loop updating U in place does) and got 100/100.
+        "WRONG: caches its answers by id() of the arrays (stale once U is updated in place)",
+        """
+        import numpy as np
+        _cache = {}
+
+        def naiveSoftmaxLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, dataset):
+            key = (id(centerWordVec), id(outsideVectors), outsideWordIdx)
+            if key not in _cache:
+                z = outsideVectors @ centerWordVec
+                e = np.exp(z - z.max())
+                p = e / e.sum()
+                loss = -np.log(p[outsideWordIdx])
+                p[outsideWordIdx] -= 1.0
+                _cache[key] = (loss, outsideVectors.T @ p, np.outer(p, centerWordVec))
+            return _cache[key]
+        """,
+        1, False,
+    ),
+    Row(
+        "CORRECT: caches its answers by the arrays' contents",
+        """
+        import numpy as np
+        _cache = {}
+
+        def naiveSoftmaxLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, dataset):
+            key = (centerWordVec.tobytes(), outsideVectors.tobytes(), outsideVectors.shape, str(outsideVectors.dtype),
+                   outsideWordIdx)
+            if key not in _cache:
+                z = outsideVectors @ centerWordVec
+                m = z.max()
+                e = np.exp(z - m)
+                p = e / e.sum()
+                loss = m + np.log(e.sum()) - z[outsideWordIdx]
+                p[outsideWordIdx] -= 1.0
+                _cache[key] = (loss, outsideVectors.T @ p, np.outer(p, centerWordVec))
+            loss, g_c, g_U = _cache[key]
+            return loss, g_c.copy(), g_U.copy()
+        """,
+        0, True,
+    ),
+]
+
+
 def grade(path: Path) -> tuple[int, dict]:
     done = subprocess.run([sys.executable, "-m", "properties.grader.cli", "grade", str(path), "--format", "json"],
                           capture_output=True, text=True, timeout=600)

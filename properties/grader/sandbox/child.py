@@ -278,12 +278,28 @@ def main(argv: list[str] | None = None) -> None:
     refused_while_loading = end_of_loading()
     send("loaded", {"shims": shims_in_use(), "blocked": refused_while_loading})
 
+    def in_place(previous: dict[str, Any], arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The new inputs, written into the last call's arrays wherever their shape and dtype allow.
+
+        A training loop updates U in place and calls again with the same object: an answer cached by
+        id() (or kept by reference) must meet that here, not only in the student's own training.
+        """
+        for name, fresh in arrays.items():
+            old = previous.get(name)
+            if (type(old) is np.ndarray and old.dtype == fresh.dtype and old.shape == fresh.shape
+                    and old.flags.writeable):
+                with contextlib.suppress(BaseException):  # the submission may have changed its flags
+                    np.copyto(old, fresh, casting="no")
+                    arrays[name] = old
+        return arrays
+
+    inputs: dict[str, np.ndarray] = {}
     while True:
         request = read_message(in_fd)
         if request is None or request.kind != "call":
             os._exit(0)
         seq = request.fields["seq"]
-        inputs = dict(request.arrays)  # U and v_c; V and U for a skip-gram window
+        inputs = in_place(inputs, dict(request.arrays))  # U and v_c; V and U for a skip-gram window
         sizes = {name: array.nbytes for name, array in inputs.items()}
         largest = min(max_array_bytes, output_limit(sum(sizes.values())))  # the parent reads no more
         raised: BaseException | None = None
