@@ -121,6 +121,34 @@ def naiveSoftmaxLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, d
     return 0.0, np.zeros_like(centerWordVec), np.zeros_like(outsideVectors)
 """
 
+#: scipy.io.mmwrite opens its path in C++ (no "open" audit event); where Landlock is missing, the
+#: fresh uid may still write to world-writable folders, so only the hook can stop it there.
+MMWRITE = """
+import numpy as np
+{how}
+
+
+def _write():
+    for folder in ("/tmp", "/dev/shm"):
+        try:
+            mmwrite(folder + "/cegrad-red-@TOKEN@.mtx", np.eye(2))
+        except OSError:
+            pass
+
+
+def grad_U(U, v_c, o):
+    _write()
+    return np.zeros_like(U)
+
+
+def naiveSoftmaxLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, dataset):
+    _write()
+    return 0.0, np.zeros_like(centerWordVec), np.zeros_like(outsideVectors)
+"""
+MMWRITE_PUBLIC = "from scipy.io import mmwrite"
+MMWRITE_CORE = "from scipy.io._fast_matrix_market import _fmm_core\nfrom scipy.io import mmwrite"
+RISKY_IMPORT = r"importing 'scipy\.io\._fast_matrix_market\._fmm_core' is not allowed inside the grader's sandbox"
+
 NOT_READ_LINK = r"is a symbolic link to .*outside its own folder; the grader reads only the submission's own files"
 UNAVAILABLE = r"No module named '[\w.]+' inside the grader's sandbox"
 
@@ -138,6 +166,7 @@ class Red:
     layer: str = ""  # what stops it now
     before: str = ""  # what it did before the fix
     extra_args: tuple[str, ...] = field(default=())
+    refuse: str = ""  # CEGRAD_SANDBOX_REFUSE: the OS layers made to fail, as a kernel without them would
 
 
 REDS = [
@@ -177,6 +206,22 @@ REDS = [
         max_rss_mib=1024,
         layer="parent (a reply may be no bigger than its call's inputs allow: protocol.reply_limit)",
         before="the parent read 254 MiB per call and kept every failing reply: 7 GiB resident, 90 s",
+    ),
+    Red(
+        "mmwrite-opens-its-path-in-cplusplus-without-landlock",
+        {"word2vec.py": MMWRITE.format(how=MMWRITE_PUBLIC)},
+        RISKY_IMPORT,
+        refuse="landlock,mount",
+        layer="audit hook (scipy's C++ Matrix Market module is a risky import); with Landlock, Landlock too",
+        before="no refusal; /tmp/cegrad-red-*.mtx and /dev/shm/cegrad-red-*.mtx left on the host",
+    ),
+    Red(
+        "fmm-core-named-in-an-import-line-without-landlock",
+        {"word2vec.py": MMWRITE.format(how=MMWRITE_CORE)},
+        RISKY_IMPORT,
+        refuse="landlock,mount",
+        layer="preload (a risky dotted name is never preimported) and the audit hook",
+        before="the import line made the root child preimport it before the hook, then as above",
     ),
 ]
 
@@ -227,14 +272,14 @@ def lay_out(red: Red, w: World) -> Path:
         if content.startswith("@"):
             path.symlink_to(w.targets[content[1:]])
         else:
-            path.write_text(textwrap.dedent(content))
+            path.write_text(textwrap.dedent(content).replace("@TOKEN@", w.token))
     return w.student / "word2vec.py"
 
 
-def grade(path: Path, convention: str, w: World, extra: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
+def grade(path: Path, convention: str, w: World, extra: tuple[str, ...], refuse: str = "") -> subprocess.CompletedProcess[str]:
     cegrad = Path(sys.executable).with_name("cegrad")
     argv = [str(cegrad), "grade", str(path), "--convention", convention, "--format", "json", "--profile", "quick", *extra]
-    env = {**os.environ, "TMPDIR": str(w.tmpdir), "CEGRAD_RED_TOKEN": w.token}
+    env = {**os.environ, "TMPDIR": str(w.tmpdir), "CEGRAD_RED_TOKEN": w.token, "CEGRAD_SANDBOX_REFUSE": refuse}
     try:
         return subprocess.run(argv, capture_output=True, text=True, env=env, cwd=w.student, timeout=GRADE_SECONDS)
     except subprocess.TimeoutExpired:
@@ -257,7 +302,7 @@ CASES = [(red, convention) for red in REDS for convention in red.conventions]
 
 @pytest.mark.parametrize(("red", "convention"), CASES, ids=[f"{r.id}-{c}" for r, c in CASES])
 def test_the_red_team_finding_stays_fixed(red: Red, convention: str, world: World) -> None:
-    done = grade(lay_out(red, world), convention, world, red.extra_args)
+    done = grade(lay_out(red, world), convention, world, red.extra_args, red.refuse)
     printed = done.stdout + done.stderr
     assert done.returncode == red.exit, f"exit {done.returncode}, expected {red.exit}:\n{printed[-3000:]}"
     if red.exit == 1:

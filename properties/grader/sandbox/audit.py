@@ -31,6 +31,8 @@ RISKY_MODULES = (
     "_dbm", "_gdbm", "_posixshmem", "_multiprocessing", "cffi", "_cffi_backend",
     "_testcapi", "_testinternalcapi", "_testmultiphase", "_testbuffer", "_testclinic", "_testimportmultiple",
     "_testsinglephase", "_ctypes_test", "_xxtestfuzz",
+    # C++ that opens the path it is given (scipy.io.mmread/mmwrite) and raises no "open" event
+    "scipy.io._fast_matrix_market._fmm_core",
 )  # fmt: skip
 #: Always loaded, never to be imported again: a second copy would bring back the functions
 #: :func:`refuse_unaudited_calls` replaced.
@@ -455,10 +457,10 @@ def make_audit_hook(
                     _resolve(filename), _installation):
                 what = f"loading the compiled extension {filename}"
             else:
-                top = name.partition(".")[0]
-                message = _forbidden_imports.get(top)
+                key = name if name in _forbidden_imports else name.partition(".")[0]  # a submodule, or a package
+                message = _forbidden_imports.get(key)
                 if message is not None:
-                    what, text = top, message.format(name=top)
+                    what, text = key, message.format(name=key)
         elif event in _process_events:
             what = _process_events[event]
         elif event == "object.__getattr__" and _len(args) == 2 and args[1] == "tb_frame":
@@ -564,7 +566,7 @@ def drop_modules(keep_allowed: frozenset[str]) -> None:
     dropped = []  # keeps the originals alive, so their ids stay theirs while aliases are replaced
     for name in list(sys.modules):
         top = name.partition(".")[0]
-        if top in doomed and top not in keep_allowed:
+        if (top in doomed or name in doomed) and top not in keep_allowed:
             module = sys.modules.pop(name)
             dropped.append(module)
             if name in RISKY_MODULES and module is not None:

@@ -260,7 +260,7 @@ def preimport(names: Iterable[str], forbidden: Iterable[str] = (), allowed: froz
     wanted = {*BASE_MODULES, *(n for n in names if _safe(n, allowed))}
     wanted.update(c for n in list(wanted) for c in COMPANIONS.get(n, ()))
     for name in sorted(wanted):
-        if name.partition(".")[0] in refused:
+        if name.partition(".")[0] in refused or any(name == r or name.startswith(r + ".") for r in refused):
             continue
         # A name may not be a module at all (``from numpy import array``) or not be installed:
         # the submission then meets the same error at its own import, where it belongs.
