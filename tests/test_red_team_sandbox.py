@@ -325,3 +325,24 @@ def test_the_harness_passes_the_same_solution_in_the_students_own_folder(world: 
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert json.loads(done.stdout)["passed"] is True
     assert_no_trace(world)
+
+
+def test_draining_an_output_that_never_runs_dry_returns(tmp_path: Path) -> None:
+    """A submission's threads may write to stdout faster than the parent reads (here: /dev/zero,
+    which never runs dry); the drain must still return, so the call's deadline is checked again.
+    Before: ``_drain_output`` looped until the pipe was empty, past every deadline."""
+    import threading
+
+    from properties.grader.sandbox import parent
+
+    impl = parent.SandboxedImplementation(tmp_path / "word2vec.py", "grad-u", "grad_U")
+    fd = os.open("/dev/zero", os.O_RDONLY)
+    try:
+        child = parent._Child(None, -1, -1, fd, str(tmp_path))  # type: ignore[arg-type]  # only .output is read
+        drain = threading.Thread(target=impl._drain_output, args=(child,), daemon=True)
+        drain.start()
+        drain.join(timeout=30)
+        assert not drain.is_alive(), "the drain never returned"
+        assert len(impl.captured_output()) > 0 and impl._output_truncated
+    finally:
+        os.close(fd)

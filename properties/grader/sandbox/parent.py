@@ -90,6 +90,7 @@ MSG_MISSING_OUTPUT = "the submission's process sent no value for this output"
 MSG_BAD_LAYER = f"{oslayers.REFUSE_ENV}: unknown sandbox layer {{got}} (expected some of {{choices}})"
 
 _PIPE_BYTES = 1 << 20
+_DRAIN_READS = 64  # reads of 64 KiB per drain of the child's output (a full 1 MiB pipe takes 16)
 _ENV_THREADS = (
     "OPENBLAS_NUM_THREADS",
     "OMP_NUM_THREADS",
@@ -544,7 +545,9 @@ class SandboxedImplementation:
                 child.reader.feed(data)
 
     def _drain_output(self, child: _Child) -> None:
-        while True:
+        # Bounded: a child whose threads write faster than this loop reads would otherwise keep it
+        # here forever, past every deadline; what is left is read at the next poll.
+        for _ in range(_DRAIN_READS):
             try:
                 data = os.read(child.output, 1 << 16)
             except (BlockingIOError, OSError):
