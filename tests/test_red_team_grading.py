@@ -123,6 +123,29 @@ ROWS += [
 ]
 
 
+ROWS += [
+    Row(
+        # Only def statements counted as defining a function, so auto found nothing: exit 2.
+        "CORRECT: the graded name is bound by assignment (naiveSoftmaxLossAndGradient = _naive)",
+        """
+        import numpy as np
+
+        def _naive(centerWordVec, outsideWordIdx, outsideVectors, dataset):
+            z = outsideVectors @ centerWordVec
+            m = z.max()
+            e = np.exp(z - m)
+            p = e / e.sum()
+            loss = m + np.log(e.sum()) - z[outsideWordIdx]
+            p[outsideWordIdx] -= 1.0
+            return loss, outsideVectors.T @ p, np.outer(p, centerWordVec)
+
+        naiveSoftmaxLossAndGradient = _naive
+        """,
+        0, True,
+    ),
+]
+
+
 def grade(path: Path) -> tuple[int, dict]:
     done = subprocess.run([sys.executable, "-m", "properties.grader.cli", "grade", str(path), "--format", "json"],
                           capture_output=True, text=True, timeout=600)

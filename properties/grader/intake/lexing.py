@@ -31,8 +31,22 @@ def defined_functions(text: str) -> list[str]:
     except SyntaxError:
         # Python 2 files do not parse; a top-level def starts at column 0 in any Python.
         return list(dict.fromkeys(_DEF_LINE.findall(text)))
-    names = [node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)]
-    return list(dict.fromkeys(names))
+    return list(dict.fromkeys(name for node in tree.body for name in _bound_names(node)))
+
+
+def _bound_names(node: ast.stmt) -> list[str]:
+    """The module-level names a statement binds to something that may be a function: a def, a name
+    assigned anything but a literal (``naiveSoftmaxLossAndGradient = _mine``, a lambda, a partial),
+    or a name imported from a module (the submission's folder may hold the function's file)."""
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return [node.name]
+    if isinstance(node, ast.Assign) and not isinstance(node.value, ast.Constant):
+        return [t.id for t in node.targets if isinstance(t, ast.Name)]
+    if isinstance(node, ast.AnnAssign) and node.value is not None and not isinstance(node.value, ast.Constant):
+        return [node.target.id] if isinstance(node.target, ast.Name) else []
+    if isinstance(node, ast.ImportFrom):
+        return [alias.asname or alias.name for alias in node.names if alias.name != "*"]
+    return []
 
 
 
