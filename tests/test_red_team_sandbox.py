@@ -346,3 +346,19 @@ def test_draining_an_output_that_never_runs_dry_returns(tmp_path: Path) -> None:
         assert len(impl.captured_output()) > 0 and impl._output_truncated
     finally:
         os.close(fd)
+
+
+def test_the_pytest_plugin_refuses_a_submission_linked_to_the_instructors_solution(world: World) -> None:
+    """``pytest --cegrad-submission``: the plugin resolved the path before intake saw it, so a link
+    to the solution was graded as the student's (every law passed).  Now a usage error (exit 4)."""
+    link = world.student / "word2vec.py"
+    link.symlink_to(world.targets["solution"])
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--cegrad-submission", str(link),
+            "--cegrad-convention", "grad-u", "--cegrad-profile", "quick"]  # fmt: skip
+    env = {**os.environ, "TMPDIR": str(world.tmpdir)}
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=world.student, timeout=GRADE_SECONDS)
+    printed = done.stdout + done.stderr
+    assert done.returncode == 4, f"exit {done.returncode}:\n{printed[-3000:]}"
+    assert re.search(NOT_READ_LINK, printed), printed[-3000:]
+    assert f"INSTRUCTOR-{world.token}" not in printed
+    assert_no_trace(world)

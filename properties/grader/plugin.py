@@ -35,8 +35,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def _submissions(config: pytest.Config) -> list[Path]:
     """The submitted files; a folder stands for the word2vec.py inside it."""
-    paths = [Path(p).resolve() for p in config.getoption("cegrad_submission")]
-    return [p / SUBMISSION_FILENAME if p.is_dir() else p for p in paths]
+    from properties.grader.intake.reading import MSG_LINK_OUTSIDE
+
+    files = []
+    for given in config.getoption("cegrad_submission"):
+        p = Path(given).absolute()
+        p = p / SUBMISSION_FILENAME if p.is_dir() else p
+        # Checked before resolving: a link to the instructor's solution must not be graded as the student's.
+        if p.resolve().parent != p.parent.resolve():
+            reason = MSG_LINK_OUTSIDE.format(path=p, target=p.resolve())
+            raise pytest.UsageError(MSG_NOT_GRADABLE.format(path=p, reason=reason))
+        files.append(p.resolve())
+    return files
 
 
 def pytest_configure(config: pytest.Config) -> None:
