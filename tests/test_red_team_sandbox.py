@@ -362,3 +362,20 @@ def test_the_pytest_plugin_refuses_a_submission_linked_to_the_instructors_soluti
     assert re.search(NOT_READ_LINK, printed), printed[-3000:]
     assert f"INSTRUCTOR-{world.token}" not in printed
     assert_no_trace(world)
+
+
+def test_grade_all_refuses_a_loose_file_linked_to_the_instructors_solution(world: World) -> None:
+    """grade-all grades a loose file from a private copy; the copy followed the link, so a
+    class-folder file linked to the instructor's solution got full marks.  Now intake refuses it."""
+    (world.student / "mallory.py").symlink_to(world.targets["solution"])
+    cegrad = Path(sys.executable).with_name("cegrad")
+    argv = [str(cegrad), "grade-all", str(world.student), "--convention", "grad-u", "--profile", "quick",
+            "--format", "json"]  # fmt: skip
+    env = {**os.environ, "TMPDIR": str(world.tmpdir)}
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=world.student, timeout=GRADE_SECONDS)
+    printed = done.stdout + done.stderr
+    assert "mallory" in printed and re.search(NOT_READ_LINK, printed), printed[-3000:]
+    rows = {row["submission"]: row for row in json.loads(done.stdout)["submissions"]}
+    assert rows["mallory.py"]["status"] == "not-gradable" and rows["mallory.py"]["passed"] is False
+    assert f"INSTRUCTOR-{world.token}" not in printed
+    assert_no_trace(world)

@@ -148,8 +148,8 @@ def _alone(path: Path) -> Iterator[Path]:
     """A loose file's folder is the class folder: the sandbox serves a submission the Python files
     beside it (its helpers), which here are the other students' submissions, so one could import
     another's work.  A loose file is graded from a private copy, alone in its folder."""
-    if not path.is_file():
-        yield path
+    if not path.is_file() or path.resolve().parent != path.parent.resolve():
+        yield path  # a link out of the class folder is not copied: intake refuses it, as grade does
         return
     with tempfile.TemporaryDirectory(prefix="cegrad-alone-") as folder:
         copy = Path(folder) / path.name
