@@ -112,3 +112,16 @@ def test_help_lists_the_commands() -> None:
     run = cegrad("--help")
     assert run.returncode == 0
     assert "grade PATH" in run.stdout and "derive" in run.stdout
+
+
+@pytest.mark.slow
+def test_a_file_nested_beyond_the_parser_gets_a_report_not_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "deep.py"
+    path.write_text("import numpy as np\nx = a" + ".a" * 30000 + "()\n\n"
+                    "def grad_U(U, v_c, o):\n    return U\n")
+    run = cegrad("grade", str(path), "--convention", "grad-u", "--format", "json", "--profile", "quick")
+    assert "Traceback" not in run.stderr, run.stderr
+    assert run.returncode == 1  # returning U is wrong; the file is graded, by extraction
+    report = json.loads(run.stdout)
+    assert not report["passed"]
+    assert any("too deeply" in note for note in report["notes"])

@@ -514,3 +514,21 @@ def test_every_shim_says_it_is_supplied_by_cegrad():
     for path in SHIMS.rglob("*.py"):
         docstring = path.read_text().split('"""')[1]
         assert "supplied by cegrad" in docstring.replace("\n", " "), path
+
+
+DEEPLY_NESTED = "import numpy as np\nx = a" + ".a" * 30000 + "()\n\ndef grad_U(U, v_c, o):\n    return U\n"
+
+
+def test_a_file_nested_beyond_the_parser_is_a_syntax_error_not_a_recursion_error():
+    from properties.grader.intake import lexing
+
+    with pytest.raises(SyntaxError, match="too deeply"):
+        lexing.parse(DEEPLY_NESTED)
+    # intake and diagnosis still read what they need from such a file, by lines
+    assert lexing.defined_functions(DEEPLY_NESTED) == ["grad_U"]
+
+
+def test_diagnosis_reads_no_facts_from_a_file_nested_beyond_the_parser():
+    from properties.grader.diagnose import SourceFacts
+
+    assert SourceFacts.of(DEEPLY_NESTED, "grad_U") == SourceFacts()

@@ -37,6 +37,7 @@ from properties.assignment.strategies import NegSamplingCase, WindowCase
 from properties.grader import grade, intake
 from properties.grader.conventions import ASSIGNMENT, CONVENTIONS, Convention
 from properties.grader.findings import Finding
+from properties.grader.intake import lexing
 from properties.grader.sandbox.parent import Limits, LoadFailed
 from properties.implementation import Outputs, normalise_output
 from properties.mistakes import Mistake
@@ -65,7 +66,7 @@ MSG_DRAWS = ("dataset: {function} took {drawn} draws from dataset.sampleTokenIdx
 
 def _first_parameter(text: str, name: str) -> str | None:
     try:
-        tree = ast.parse(text)
+        tree = lexing.parse(text)
     except SyntaxError:
         return None
     for node in tree.body:

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from properties import tolerances
+from properties.grader.intake import lexing
 from properties.implementation import ImplementationFatal, Outputs, Unusable, normalise_output
 from properties.laws import LABELS, expected_shape, loss_acceptable, reshaped, truth
 from properties.mistakes import MISTAKES, Mistake
@@ -72,9 +73,7 @@ class SourceFacts:
     @staticmethod
     def of(text: str, function: str) -> SourceFacts:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree = ast.parse(text)
+            tree = lexing.parse(text)
         except (SyntaxError, ValueError):  # Python 2 files: no facts, no guesses
             return SourceFacts()
         for node in tree.body:
