@@ -336,16 +336,20 @@ def normalised_v_c(U: np.ndarray, v_c: np.ndarray, o: int) -> Result:
          "dCE/dU was estimated by finite differences, accurate to ~1e-7 only: the exercise is eq. (24) exactly")
 def finite_difference_gradient(U: np.ndarray, v_c: np.ndarray, o: int) -> Result:
     loss, g_v, _ = _correct(U, v_c, o)
-    g = np.zeros_like(U)
     h = 1e-5
-    for i in range(U.shape[0]):
-        for j in range(U.shape[1]):
-            Up = U.copy()
-            Up[i, j] += h
-            Um = U.copy()
-            Um[i, j] -= h
-            g[i, j] = (_correct(Up, v_c, o)[0] - _correct(Um, v_c, o)[0]) / (2 * h)
-    return loss, g_v, g
+    # U[i, j] ± h moves z_i alone, by ± h v_c[j]: every central difference at once, in O(W d), where a
+    # double loop of full losses costs O(W² d²) (minutes per grading at W = 2000, d = 64)
+    z = U @ v_c
+    top = np.max(z)
+    e = np.exp(z - top)
+    is_target = (np.arange(z.shape[0]) == o)[:, None]
+
+    def moved_loss(step: np.ndarray) -> np.ndarray:
+        moved = z[:, None] + step[None, :]  # z_i after U[i, j] moved
+        logsumexp = top + np.log(np.sum(e) - e[:, None] + np.exp(moved - top))
+        return logsumexp - np.where(is_target, moved, z[o])
+
+    return loss, g_v, (moved_loss(h * v_c) - moved_loss(-h * v_c)) / (2 * h)
 
 
 @mistake("hard-coded-sanity-check",
